@@ -1,0 +1,18 @@
+/* The subcommands and the global options every one of them receives. */
+#pragma once
+
+#include "cmd/log.h"
+#include "cmd/options.h"
+
+struct global_options {
+	const char *root;           /* --root: where container state lives */
+	const char *log_path;       /* --log */
+	enum log_format log_format; /* --log-format */
+	bool debug;                 /* --debug */
+	bool systemd_cgroup;        /* --systemd-cgroup, or --cgroup-manager systemd */
+	const char *rootless;       /* --rootless auto|true|false */
+	const char *cgroup_manager; /* --cgroup-manager cgroupfs|systemd|disabled (crun's, passed by podman) */
+};
+
+extern const struct cli_command cmd_spec;
+extern const struct cli_command cmd_features;

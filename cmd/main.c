@@ -1,0 +1,207 @@
+/* berth's entry point: global options, then one subcommand, as runc's CLI has them. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/commands.h"
+#include "oci/config.h"
+#include "version.h"
+
+#define EXIT_USAGE 1
+#define EXIT_UNKNOWN_COMMAND 3 /* runc (urfave/cli) exits 3 for an unknown command */
+
+static const struct cli_command *const commands[] = {
+	&cmd_features,
+	&cmd_spec,
+};
+
+enum {
+	GOPT_DEBUG,
+	GOPT_LOG,
+	GOPT_LOG_FORMAT,
+	GOPT_ROOT,
+	GOPT_SYSTEMD_CGROUP,
+	GOPT_ROOTLESS,
+	GOPT_CGROUP_MANAGER,
+	GOPT_VERSION,
+};
+
+static const struct cli_option global_options_table[] = {
+	[GOPT_DEBUG] = { "debug", 0, NULL, "enable debug logging" },
+	[GOPT_LOG] = { "log", 0, "FILE", "set the log file to write berth logs to (default is stderr)" },
+	[GOPT_LOG_FORMAT] = { "log-format", 0, "FORMAT", "set the log format ('text' (default), or 'json')" },
+	[GOPT_ROOT] = { "root", 0, "DIR",
+			"root directory for storage of container state (default: /run/berth, or $XDG_RUNTIME_DIR/berth)" },
+	[GOPT_SYSTEMD_CGROUP] = { "systemd-cgroup", 0, NULL,
+				  "enable systemd cgroup support, expects cgroupsPath to be of form \"slice:prefix:name\"" },
+	[GOPT_ROOTLESS] = { "rootless", 0, "VALUE", "ignore cgroup permission errors ('true', 'false', or 'auto')" },
+	[GOPT_CGROUP_MANAGER] = { "cgroup-manager", 0, "MANAGER", "cgroup manager ('cgroupfs', 'systemd' or 'disabled')" },
+	[GOPT_VERSION] = { "version", 'v', NULL, "print the version" },
+};
+
+static void print_version(void)
+{
+	printf("berth version %s\ncommit: %s\nspec: %s\n", BERTH_VERSION, BERTH_COMMIT, OCI_SPEC_VERSION);
+}
+
+static void print_global_help(void)
+{
+	printf("NAME:\n   berth - Open Container Initiative runtime\n\n"
+	       "berth runs containers from OCI bundles: a directory with a config.json\n"
+	       "and a root filesystem. To start a new instance of a container:\n\n"
+	       "    # berth run [ -b bundle ] <container-id>\n\n"
+	       "USAGE:\n   berth [global options] command [command options] [arguments...]\n\n"
+	       "VERSION:\n   %s\ncommit: %s\nspec: %s\n\nCOMMANDS:\n",
+	       BERTH_VERSION, BERTH_COMMIT, OCI_SPEC_VERSION);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		printf("   %-11s %s\n", commands[i]->name, commands[i]->summary);
+	printf("   %-11s %s\n", "help, h", "Shows a list of commands or help for one command");
+	printf("\nGLOBAL OPTIONS:\n");
+	cli_print_options(global_options_table, ARRAY_SIZE(global_options_table));
+	printf("   %-28s %s\n", "--help, -h", "show help");
+}
+
+static const struct cli_command *find_command(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+	return NULL;
+}
+
+static int choose(const char *flag, const char *value, const char *const *allowed, berth_error **err)
+{
+	for (const char *const *a = allowed; *a; a++)
+		if (strcmp(*a, value) == 0)
+			return 0;
+	return error_new(err, EINVAL, "--%s: unknown value \"%s\"", flag, value);
+}
+
+static int resolve_globals(const struct cli_args *a, struct global_options *g, berth_error **err)
+{
+	static const char *const formats[] = { "text", "json", NULL };
+	static const char *const tristate[] = { "auto", "true", "false", NULL };
+	static const char *const managers[] = { "cgroupfs", "systemd", "disabled", NULL };
+	static char xdg_root[4096];
+	int r;
+
+	*g = (struct global_options){
+		.root = "/run/berth",
+		.log_path = a->values[GOPT_LOG],
+		.debug = cli_flag(a, GOPT_DEBUG),
+		.systemd_cgroup = cli_flag(a, GOPT_SYSTEMD_CGROUP),
+		.rootless = a->values[GOPT_ROOTLESS] ? a->values[GOPT_ROOTLESS] : "auto",
+		.cgroup_manager = a->values[GOPT_CGROUP_MANAGER],
+	};
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	/* As runc: a non-root caller keeps state in its own runtime dir (podman may set it empty). */
+	if (geteuid() != 0 && xdg && *xdg) {
+		snprintf(xdg_root, sizeof(xdg_root), "%s/berth", xdg);
+		g->root = xdg_root;
+	}
+	if (a->values[GOPT_ROOT])
+		g->root = a->values[GOPT_ROOT];
+	if (!*g->root)
+		return error_new(err, EINVAL, "--root: empty path");
+	if (a->values[GOPT_LOG_FORMAT]) {
+		r = choose("log-format", a->values[GOPT_LOG_FORMAT], formats, err);
+		if (r < 0)
+			return r;
+		g->log_format = strcmp(a->values[GOPT_LOG_FORMAT], "json") == 0 ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT;
+	}
+	r = choose("rootless", g->rootless, tristate, err);
+	if (r < 0)
+		return r;
+	if (g->cgroup_manager) {
+		r = choose("cgroup-manager", g->cgroup_manager, managers, err);
+		if (r < 0)
+			return r;
+		if (strcmp(g->cgroup_manager, "systemd") == 0)
+			g->systemd_cgroup = true;
+	}
+	return 0;
+}
+
+/* Report err through the log (as configured so far) and return the exit status. */
+static int fail(berth_error *err, int status)
+{
+	log_fatal(err ? err->message : "unknown error");
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	_cleanup_error_ berth_error *err = NULL;
+	struct cli_args globals_args, cmd_args;
+	struct global_options globals;
+	bool help = false;
+	int first = 1;
+
+	/* Global options come before the subcommand; find where it starts. */
+	while (first < argc && argv[first][0] == '-' && strcmp(argv[first], "--") != 0) {
+		const char *name = argv[first] + 1 + (argv[first][1] == '-');
+		size_t index;
+		bool takes_value = false;
+		for (index = 0; index < ARRAY_SIZE(global_options_table); index++)
+			if (strcmp(global_options_table[index].name, name) == 0)
+				takes_value = global_options_table[index].value_name != NULL;
+		first += takes_value && first + 1 < argc ? 2 : 1;
+	}
+	if (cli_parse(global_options_table, ARRAY_SIZE(global_options_table), false, first - 1, argv + 1,
+		      &globals_args, &help, &err) < 0)
+		return fail(err, EXIT_USAGE);
+	if (resolve_globals(&globals_args, &globals, &err) < 0)
+		return fail(err, EXIT_USAGE);
+	if (log_open(globals.log_path, globals.log_format, globals.debug, &err) < 0)
+		return fail(err, EXIT_USAGE);
+	if (cli_flag(&globals_args, GOPT_VERSION)) {
+		print_version();
+		return 0;
+	}
+	if (help || first >= argc) {
+		print_global_help();
+		return help ? 0 : EXIT_USAGE;
+	}
+
+	const char *name = argv[first];
+	if (strcmp(name, "help") == 0 || strcmp(name, "h") == 0) {
+		if (first + 1 >= argc) {
+			print_global_help();
+			return 0;
+		}
+		const struct cli_command *cmd = find_command(argv[first + 1]);
+		if (!cmd) {
+			error_new(&err, EINVAL, "no help topic for '%s'", argv[first + 1]);
+			return fail(err, EXIT_UNKNOWN_COMMAND);
+		}
+		cli_print_command_help("berth", cmd);
+		return 0;
+	}
+	const struct cli_command *cmd = find_command(name);
+	if (!cmd) {
+		error_new(&err, EINVAL, "unknown command '%s' (see 'berth --help')", name);
+		return fail(err, EXIT_UNKNOWN_COMMAND);
+	}
+	if (cli_parse(cmd->options, cmd->n_options, cmd->options_end_at_first_argument, argc - first - 1,
+		      argv + first + 1, &cmd_args, &help, &err) < 0) {
+		error_prefix(&err, "%s", cmd->name);
+		return fail(err, EXIT_USAGE);
+	}
+	if (help) {
+		cli_print_command_help("berth", cmd);
+		return 0;
+	}
+	if (cmd_args.n_positional < cmd->min_args || (cmd->max_args >= 0 && cmd_args.n_positional > cmd->max_args)) {
+		if (cmd->max_args == 0)
+			error_new(&err, EINVAL, "%s: takes no arguments, got \"%s\"", cmd->name, cmd_args.positional[0]);
+		else
+			error_new(&err, EINVAL, "%s: expected %s, got %d argument(s) (see 'berth %s --help')", cmd->name,
+				  cmd->arguments ? cmd->arguments : "no arguments", cmd_args.n_positional, cmd->name);
+		return fail(err, EXIT_USAGE);
+	}
+	if (cmd->run(&globals, &cmd_args, &err) < 0)
+		return fail(err, EXIT_FAILURE);
+	return 0;
+}

@@ -1,0 +1,137 @@
+/* Rules on single values and checks across fields of the config (runtime-spec 1.3.0). */
+#include "oci/config_check.h"
+
+#include <ctype.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/capability.h>
+
+#include "oci/config.h"
+
+const char *oci_rule_version(const char *value)
+{
+	/* SemVer 1.x: berth understands every 1.y config (config.md: compatible within a major). */
+	if (strncmp(value, "1.", 2) != 0 || !isdigit((unsigned char) value[2]))
+		return "a runtime-spec version 1.x.y (berth supports " OCI_SPEC_VERSION_MIN " to " OCI_SPEC_VERSION ")";
+	return NULL;
+}
+
+const char *oci_rule_absolute_path(const char *value)
+{
+	return value[0] == '/' ? NULL : "an absolute path";
+}
+
+const char *oci_rule_capability(const char *value)
+{
+	cap_value_t cap;
+	if (strncmp(value, "CAP_", 4) != 0 || cap_from_name(value, &cap) < 0)
+		return "a capability name such as CAP_CHOWN";
+	return NULL;
+}
+
+const char *oci_rule_device_access(const char *value)
+{
+	return value[strspn(value, "rwm")] == '\0' ? NULL : "a combination of r, w and m";
+}
+
+const char *oci_rule_hugepage_size(const char *value)
+{
+	/* config-linux.md: "<size><unit-prefix>B" (e.g. 64KB, 2MB, 1GB). */
+	size_t digits = strspn(value, "0123456789");
+	const char *unit = value + digits;
+	if (digits == 0 || !(strcmp(unit, "B") == 0 || (unit[0] && strchr("KMGTPE", unit[0]) && strcmp(unit + 1, "B") == 0)))
+		return "a page size such as 2MB";
+	return NULL;
+}
+
+const char *oci_rule_time_clock(const char *value)
+{
+	return strcmp(value, "monotonic") == 0 || strcmp(value, "boottime") == 0 ? NULL : "monotonic or boottime";
+}
+
+const char *oci_rule_interface_name(const char *value)
+{
+	size_t len = strlen(value);
+	if (len == 0 || len >= IFNAMSIZ || strchr(value, '/') || strchr(value, ':') || strpbrk(value, " \t\n") ||
+	    strcmp(value, ".") == 0 || strcmp(value, "..") == 0)
+		return "a network interface name (1 to 15 characters, no '/', ':' or spaces)";
+	return NULL;
+}
+
+static bool has_namespace(const struct oci_linux *l, enum oci_namespace_type type)
+{
+	for (size_t i = 0; i < l->namespaces.len; i++)
+		if (l->namespaces.items[i].type == (int) type)
+			return true;
+	return false;
+}
+
+int oci_check_linux(const void *obj, const char *path, berth_error **err)
+{
+	const struct oci_linux *l = obj;
+	char field[64];
+
+	for (size_t i = 0; i < l->namespaces.len; i++)
+		for (size_t j = 0; j < i; j++)
+			if (l->namespaces.items[i].type == l->namespaces.items[j].type) {
+				snprintf(field, sizeof(field), "namespaces[%zu].type", i);
+				return model_fail(err, path, field, "duplicate namespace \"%s\" (also namespaces[%zu])",
+						  oci_namespace_names[l->namespaces.items[i].type], j);
+			}
+	/* config-linux.md: mappings only make sense for a user namespace. */
+	if ((l->uid_mappings.len || l->gid_mappings.len) && !has_namespace(l, OCI_NS_USER))
+		return model_fail(err, path, l->uid_mappings.len ? "uidMappings" : "gidMappings",
+				  "mappings need a user namespace in linux.namespaces");
+	if (l->time_offsets.len && !has_namespace(l, OCI_NS_TIME))
+		return model_fail(err, path, "timeOffsets", "time offsets need a time namespace in linux.namespaces");
+	return 0;
+}
+
+int oci_check_process(const void *obj, const char *path, berth_error **err)
+{
+	const struct oci_process *p = obj;
+
+	/* config.md: on POSIX platforms args needs at least one entry. */
+	if (p->args.len == 0 && !p->command_line)
+		return model_fail(err, path, "args", "needs at least one entry");
+	for (size_t i = 0; i < p->rlimits.len; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(p->rlimits.items[i].type, p->rlimits.items[j].type) == 0) {
+				char field[64];
+				snprintf(field, sizeof(field), "rlimits[%zu].type", i);
+				return model_fail(err, path, field, "duplicate rlimit \"%s\" (also rlimits[%zu])",
+						  p->rlimits.items[i].type, j);
+			}
+	for (size_t i = 0; i < p->rlimits.len; i++)
+		if (p->rlimits.items[i].soft.value > p->rlimits.items[i].hard.value) {
+			char field[64];
+			snprintf(field, sizeof(field), "rlimits[%zu]", i);
+			return model_fail(err, path, field, "soft limit %llu is above hard limit %llu",
+					  (unsigned long long) p->rlimits.items[i].soft.value,
+					  (unsigned long long) p->rlimits.items[i].hard.value);
+		}
+	return 0;
+}
+
+int oci_check_device(const void *obj, const char *path, berth_error **err)
+{
+	const struct oci_device *d = obj;
+
+	/* config-linux.md: major and minor are required unless the type is p (a FIFO). */
+	if (strcmp(d->type, "p") != 0 && (!d->major.set || !d->minor.set))
+		return model_fail(err, path, !d->major.set ? "major" : "minor",
+				  "required field is missing for a device of type \"%s\"", d->type);
+	return 0;
+}
+
+int oci_check_memory_policy(const void *obj, const char *path, berth_error **err)
+{
+	const struct oci_memory_policy *m = obj;
+	bool needs_nodes = strcmp(m->mode, "MPOL_DEFAULT") != 0 && strcmp(m->mode, "MPOL_LOCAL") != 0;
+
+	if (needs_nodes && (!m->nodes || !*m->nodes))
+		return model_fail(err, path, "nodes", "required for mode %s", m->mode);
+	if (!needs_nodes && m->nodes && *m->nodes)
+		return model_fail(err, path, "nodes", "must be empty for mode %s", m->mode);
+	return 0;
+}

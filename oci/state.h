@@ -1,0 +1,29 @@
+/* The runtime-spec state object (runtime.md#state) as `berth state` prints it, with runc's extra fields. */
+#pragma once
+
+#include "oci/model.h"
+
+enum oci_status {
+	OCI_STATUS_UNSET,
+	OCI_STATUS_CREATING,
+	OCI_STATUS_CREATED,
+	OCI_STATUS_RUNNING,
+	OCI_STATUS_STOPPED,
+	OCI_STATUS_PAUSED,
+	OCI_STATUS_COUNT,
+};
+extern const char *const oci_status_names[OCI_STATUS_COUNT];
+
+struct oci_state {
+	char *oci_version;
+	char *id;
+	struct opt_int pid;
+	int status; /* enum oci_status */
+	char *bundle;
+	char *rootfs;   /* runc: the resolved rootfs path */
+	char *created;  /* runc: RFC 3339 with nanoseconds, UTC */
+	char *owner;    /* runc: always present, empty for root */
+	struct string_map annotations;
+};
+
+extern const struct model_type oci_state_type;

@@ -1,0 +1,30 @@
+#!/bin/sh
+# The whole test suite: installs what it needs, builds, runs every suite, and
+# ends with one line "N passed, M failed, K skipped" summing them all.
+# Exits non-zero when anything failed.
+set -eu
+cd "$(dirname "$0")/.."
+top=$(pwd)
+results="$top/build/test-results"
+
+sh tests/deps.sh
+sh tests/build.sh build
+rm -rf "$results" && mkdir -p "$results"
+
+status=0
+echo "== unit (criterion)"
+BERTH_TEST_DATA="$top/tests/data" ./build/tests/unit-tests --jobs=2 --xml="$results/unit.xml" || status=1
+
+echo "== unit under ASan+UBSan"
+sh tests/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false
+BERTH_TEST_DATA="$top/tests/data" ./build-asan/tests/unit-tests --jobs=2 --xml="$results/unit-asan.xml" || status=1
+
+echo "== integration (pytest)"
+BERTH="$top/build/berth" /usr/bin/python3 -m pytest -q -p no:cacheprovider --junitxml="$results/integration.xml" \
+  tests/integration || status=1
+
+echo "== fuzz (libFuzzer, ${BERTH_FUZZ_SECONDS:-60}s)"
+sh tests/fuzz/run.sh "${BERTH_FUZZ_SECONDS:-60}" "$results/fuzz.xml" || status=1
+
+python3 tests/summary.py "$results"/*.xml || status=1
+exit $status

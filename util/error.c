@@ -1,0 +1,80 @@
+#include "util/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static int error_install(berth_error **err, int code, char *message)
+{
+	if (code <= 0)
+		code = EINVAL;
+	if (!err) {
+		free(message);
+		return -code;
+	}
+	error_free(*err);
+	*err = calloc(1, sizeof(**err));
+	if (!*err) {
+		free(message);
+		return -ENOMEM;
+	}
+	(*err)->code = code;
+	(*err)->message = message ? message : strdup("out of memory");
+	return -code;
+}
+
+int error_errno(berth_error **err, int code, const char *fmt, ...)
+{
+	_cleanup_free_ char *context = NULL;
+	char *message = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&context, fmt, ap) < 0)
+		context = NULL;
+	va_end(ap);
+	if (asprintf(&message, "%s: %s", context ? context : "?", strerror(code)) < 0)
+		message = NULL;
+	return error_install(err, code, message);
+}
+
+int error_new(berth_error **err, int code, const char *fmt, ...)
+{
+	char *message = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&message, fmt, ap) < 0)
+		message = NULL;
+	va_end(ap);
+	return error_install(err, code, message);
+}
+
+int error_prefix(berth_error **err, const char *fmt, ...)
+{
+	_cleanup_free_ char *context = NULL;
+	char *message = NULL;
+	va_list ap;
+
+	if (!err || !*err)
+		return -EINVAL;
+	va_start(ap, fmt);
+	if (vasprintf(&context, fmt, ap) < 0)
+		context = NULL;
+	va_end(ap);
+	if (!context)
+		return -(*err)->code;
+	if (asprintf(&message, "%s: %s", context, (*err)->message) < 0)
+		return -(*err)->code;
+	free((*err)->message);
+	(*err)->message = message;
+	return -(*err)->code;
+}
+
+void error_free(berth_error *err)
+{
+	if (!err)
+		return;
+	free(err->message);
+	free(err);
+}

@@ -1,0 +1,32 @@
+/*
+ * The error object: a negative errno is returned, and where the caller needs
+ * the story the object carries it ("mount `proc` on `/proc`: Operation not
+ * permitted"). Callers add context with error_prefix(); only cmd/ logs it.
+ */
+#pragma once
+
+#include "util/cleanup.h"
+
+typedef struct berth_error {
+	int code;      /* positive errno */
+	char *message; /* never NULL once set */
+} berth_error;
+
+/* Set *err to "<formatted>: <strerror(code)>" and return -code. */
+int error_errno(berth_error **err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Set *err to "<formatted>" with the errno code kept for the caller; return -code. */
+int error_new(berth_error **err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Prepend "<formatted>: " to the message already in *err; return -code. */
+int error_prefix(berth_error **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void error_free(berth_error *err);
+
+static inline void error_freep(berth_error **err)
+{
+	error_free(*err);
+	*err = NULL;
+}
+#define _cleanup_error_ _cleanup_(error_freep)

@@ -1,0 +1,25 @@
+/* File helpers: whole-file reads and writes relative to a directory fd. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util/error.h"
+
+/* Read all of dirfd/path (dirfd may be AT_FDCWD) into a NUL-terminated buffer. */
+int read_file_at(int dirfd, const char *path, char **ret_data, size_t *ret_len, berth_error **err);
+
+/* Read all of an open fd (e.g. stdin) into a NUL-terminated buffer. */
+int read_fd_all(int fd, const char *label, char **ret_data, size_t *ret_len, berth_error **err);
+
+/* Create dirfd/path exclusively (fails if it exists) with the given content. */
+int write_file_exclusive_at(int dirfd, const char *path, mode_t mode, const char *data, size_t len,
+			    berth_error **err);
+
+/* Replace dirfd/path atomically: write a temporary file, fsync-free rename over. */
+int write_file_atomic_at(int dirfd, const char *path, mode_t mode, const char *data, size_t len,
+			 berth_error **err);
+
+/* write(2) all of data, retrying on EINTR and short writes; returns 0 or -errno. */
+int write_all(int fd, const void *data, size_t len);
