@@ -20,3 +20,20 @@ static const struct model_field state_fields[] = {
 	F_STRING_MAP(struct oci_state, annotations, "annotations"),
 };
 const struct model_type oci_state_type = MODEL_TYPE(struct oci_state, state_fields, NULL);
+
+static const struct model_field container_state_fields[] = {
+	F_STRING(struct berth_container_state, oci_version, "ociVersion", .flags = MODEL_REQUIRED),
+	F_STRING(struct berth_container_state, id, "id", .flags = MODEL_REQUIRED),
+	F_STRING(struct berth_container_state, bundle, "bundle", .flags = MODEL_REQUIRED),
+	F_STRING(struct berth_container_state, rootfs, "rootfs"),
+	F_STRING(struct berth_container_state, created, "created"),
+	F_STRING(struct berth_container_state, owner, "owner"),
+	F_ENUM(struct berth_container_state, status, "status", oci_status_names, .flags = MODEL_REQUIRED),
+	F_INT(struct berth_container_state, init_pid, "initPid", 0, INT32_MAX),
+	F_UINT(struct berth_container_state, init_start_time, "initStartTime", UINT64_MAX),
+	F_STRING(struct berth_container_state, cgroup_path, "cgroupPath"),
+	F_OPT_BOOL(struct berth_container_state, systemd_cgroup, "systemdCgroup"),
+	F_STRING_MAP(struct berth_container_state, annotations, "annotations"),
+};
+const struct model_type berth_container_state_type =
+	MODEL_TYPE(struct berth_container_state, container_state_fields, NULL);

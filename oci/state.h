@@ -27,3 +27,24 @@ struct oci_state {
 };
 
 extern const struct model_type oci_state_type;
+
+/*
+ * berth's own record of a container, <root>/<id>/state.json: what the
+ * commands after create need and cannot derive. Written atomically.
+ */
+struct berth_container_state {
+	char *oci_version;
+	char *id;
+	char *bundle;
+	char *rootfs;
+	char *created;
+	char *owner;
+	int status;                    /* enum oci_status as last recorded (creating, created, stopped) */
+	struct opt_int init_pid;       /* host pid of the container's init */
+	struct opt_uint init_start_time; /* /proc/<pid>/stat starttime: tells the init from a reused pid */
+	char *cgroup_path;             /* the container's cgroup, relative to each hierarchy's root */
+	struct opt_bool systemd_cgroup;
+	struct string_map annotations;
+};
+
+extern const struct model_type berth_container_state_type;

@@ -115,3 +115,25 @@ Test(model, features_name_the_spec_range)
 	cr_assert_not_null(strstr(json, "\"ociVersionMax\": \"1.3.0\""));
 	cr_assert_not_null(strstr(json, "\"org.berth.commit\": \"abc\""));
 }
+
+Test(model, container_state_file_round_trips)
+{
+	const char *json = "{\"ociVersion\":\"1.3.0\",\"id\":\"c\",\"bundle\":\"/b\",\"status\":\"created\","
+			   "\"initPid\":42,\"initStartTime\":123456,\"cgroupPath\":\"/berth/c\"}";
+	struct berth_container_state *s = NULL;
+	_cleanup_free_ char *out = NULL;
+	_cleanup_error_ berth_error *err = NULL;
+	cr_assert_eq(model_parse_document(&berth_container_state_type, json, strlen(json), "state.json", (void **) &s,
+					  &err),
+		     0);
+	cr_assert_eq(s->status, OCI_STATUS_CREATED);
+	cr_assert_eq(s->init_start_time.value, 123456);
+	cr_assert_eq(model_to_json(&berth_container_state_type, s, NULL, &out, NULL, &err), 0);
+	cr_assert_str_eq(out, json);
+	model_free(&berth_container_state_type, s);
+
+	cr_assert_lt(model_parse_document(&berth_container_state_type, "{\"id\":\"c\"}", 10, "state.json", (void **) &s,
+					  &err),
+		     0);
+	cr_assert_str_eq(err->message, "state.json: ociVersion: required field is missing");
+}
