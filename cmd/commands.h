@@ -14,5 +14,12 @@ struct global_options {
 	const char *cgroup_manager; /* --cgroup-manager cgroupfs|systemd|disabled (crun's, passed by podman) */
 };
 
-extern const struct cli_command cmd_spec;
+extern const struct cli_command cmd_create;
+extern const struct cli_command cmd_delete;
 extern const struct cli_command cmd_features;
+extern const struct cli_command cmd_kill;
+extern const struct cli_command cmd_list;
+extern const struct cli_command cmd_run;
+extern const struct cli_command cmd_spec;
+extern const struct cli_command cmd_start;
+extern const struct cli_command cmd_state;

@@ -44,6 +44,25 @@ void log_close(void)
 	log_fd = -1;
 }
 
+int log_move_above(int fd, berth_error **err)
+{
+	if (log_fd < 0 || log_fd > fd)
+		return 0;
+	int moved = fcntl(log_fd, F_DUPFD_CLOEXEC, fd + 1);
+	if (moved < 0)
+		return error_errno(err, errno, "--log: move the log fd");
+	/* The old number may be one the container inherits: it is now /dev/null's (see preserve-fds). */
+	int null = open("/dev/null", O_RDONLY);
+	if (null >= 0) {
+		dup2(null, log_fd);
+		if (null != log_fd)
+			close(null);
+	} else
+		close(log_fd);
+	log_fd = moved;
+	return 0;
+}
+
 static void format_time(char *buf, size_t size)
 {
 	struct timespec ts;

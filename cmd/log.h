@@ -25,6 +25,9 @@ enum log_format {
 int log_open(const char *path, enum log_format format, bool debug, berth_error **err);
 void log_close(void);
 
+/* Move the log's fd above `fd` (the range below is the container's). */
+int log_move_above(int fd, berth_error **err);
+
 void log_message(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*

@@ -1,5 +1,6 @@
 /* berth's entry point: global options, then one subcommand, as runc's CLI has them. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +14,7 @@
 #define EXIT_UNKNOWN_COMMAND 3 /* runc (urfave/cli) exits 3 for an unknown command */
 
 static const struct cli_command *const commands[] = {
-	&cmd_features,
-	&cmd_spec,
+	&cmd_create, &cmd_delete, &cmd_features, &cmd_kill, &cmd_list, &cmd_run, &cmd_spec, &cmd_start, &cmd_state,
 };
 
 enum {
@@ -133,6 +133,8 @@ static int fail(berth_error *err, int status)
 
 int main(int argc, char **argv)
 {
+	/* Hook stdin and console sockets may close early; a write must fail, not kill berth. */
+	signal(SIGPIPE, SIG_IGN);
 	_cleanup_error_ berth_error *err = NULL;
 	struct cli_args globals_args, cmd_args;
 	struct global_options globals;

@@ -31,7 +31,8 @@ static const struct model_field container_state_fields[] = {
 	F_ENUM(struct berth_container_state, status, "status", oci_status_names, .flags = MODEL_REQUIRED),
 	F_INT(struct berth_container_state, init_pid, "initPid", 0, INT32_MAX),
 	F_UINT(struct berth_container_state, init_start_time, "initStartTime", UINT64_MAX),
-	F_STRING(struct berth_container_state, cgroup_path, "cgroupPath"),
+	F_STRING_MAP(struct berth_container_state, cgroup_paths, "cgroupPaths"),
+	F_STRING_MAP(struct berth_container_state, cgroup_created, "cgroupCreated"),
 	F_OPT_BOOL(struct berth_container_state, systemd_cgroup, "systemdCgroup"),
 	F_STRING_MAP(struct berth_container_state, annotations, "annotations"),
 };

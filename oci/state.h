@@ -42,7 +42,8 @@ struct berth_container_state {
 	int status;                    /* enum oci_status as last recorded (creating, created, stopped) */
 	struct opt_int init_pid;       /* host pid of the container's init */
 	struct opt_uint init_start_time; /* /proc/<pid>/stat starttime: tells the init from a reused pid */
-	char *cgroup_path;             /* the container's cgroup, relative to each hierarchy's root */
+	struct string_map cgroup_paths;   /* hierarchy mount -> the container's cgroup in it */
+	struct string_map cgroup_created; /* hierarchy mount -> topmost directory berth created */
 	struct opt_bool systemd_cgroup;
 	struct string_map annotations;
 };

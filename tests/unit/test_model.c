@@ -119,7 +119,7 @@ Test(model, features_name_the_spec_range)
 Test(model, container_state_file_round_trips)
 {
 	const char *json = "{\"ociVersion\":\"1.3.0\",\"id\":\"c\",\"bundle\":\"/b\",\"status\":\"created\","
-			   "\"initPid\":42,\"initStartTime\":123456,\"cgroupPath\":\"/berth/c\"}";
+			   "\"initPid\":42,\"initStartTime\":123456,\"cgroupPaths\":{\"/sys/fs/cgroup/pids\":\"/berth/c\"}}";
 	struct berth_container_state *s = NULL;
 	_cleanup_free_ char *out = NULL;
 	_cleanup_error_ berth_error *err = NULL;

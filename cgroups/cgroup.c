@@ -1,0 +1,348 @@
+#include "cgroups/cgroup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/fs.h"
+
+/* One line of /proc/self/cgroup: "4:memory:/process_api/x" or "0::/". */
+struct own_cgroup {
+	char controllers[128];
+	char path[1024];
+};
+
+static int read_own_cgroups(struct own_cgroup *out, size_t max, size_t *n)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[1300];
+	*n = 0;
+	if (!f)
+		return -errno;
+	while (*n < max && fgets(line, sizeof(line), f)) {
+		char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+		if (!b)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(out[*n].controllers, sizeof(out[*n].controllers), "%.*s", (int) (b - a - 1), a + 1);
+		snprintf(out[*n].path, sizeof(out[*n].path), "%s", b + 1);
+		(*n)++;
+	}
+	return 0;
+}
+
+/* Whether every comma-separated name of list appears among the mount's super options. */
+static bool options_contain_all(const char *options, const char *list)
+{
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t len = strlen(tok);
+		const char *p = options;
+		bool found = false;
+		while ((p = strstr(p, tok))) {
+			if ((p == options || p[-1] == ',') && (p[len] == ',' || p[len] == '\0')) {
+				found = true;
+				break;
+			}
+			p += len;
+		}
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static char *join_path(const char *a, const char *b)
+{
+	char *out = NULL;
+	bool slash = a[strlen(a) - 1] != '/';
+	while (*b == '/')
+		b++;
+	if (asprintf(&out, "%s%s%s", a, slash && *b ? "/" : "", b) < 0)
+		return NULL;
+	return out;
+}
+
+static int add_dir(struct cgroup_set *set, const char *mount, const char *path, bool v2, bool cpuset)
+{
+	struct cgroup_dir *dirs = realloc(set->dirs, (set->len + 1) * sizeof(*dirs));
+	if (!dirs)
+		return -ENOMEM;
+	set->dirs = dirs;
+	dirs[set->len] = (struct cgroup_dir){ .mount = strdup(mount), .path = strdup(path), .v2 = v2, .cpuset = cpuset };
+	if (!dirs[set->len].mount || !dirs[set->len].path) {
+		free(dirs[set->len].mount);
+		free(dirs[set->len].path);
+		return -ENOMEM;
+	}
+	set->len++;
+	return 0;
+}
+
+int cgroup_set_plan(const char *cgroups_path, const char *id, struct cgroup_set *ret, berth_error **err)
+{
+	struct own_cgroup own[32];
+	size_t n_own = 0;
+	_cleanup_fclose_ FILE *f = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	int r = 0;
+	char default_path[512];
+
+	*ret = (struct cgroup_set){ 0 };
+	if (!cgroups_path || !*cgroups_path) {
+		snprintf(default_path, sizeof(default_path), "berth/%s", id);
+		cgroups_path = default_path;
+	}
+	if (strstr(cgroups_path, "..") || strchr(cgroups_path, ':'))
+		return error_new(err, EINVAL, "linux.cgroupsPath: \"%s\" is not a cgroupfs path", cgroups_path);
+	if (read_own_cgroups(own, ARRAY_SIZE(own), &n_own) < 0)
+		return error_errno(err, errno, "read /proc/self/cgroup");
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return error_errno(err, errno, "read /proc/self/mountinfo");
+	while (getline(&line, &cap, f) > 0 && r == 0) {
+		/* id parent maj:min root mountpoint options [optional...] - fstype source superoptions */
+		char root[1024], mountpoint[1024], fstype[64], superopts[512];
+		char *dash = strstr(line, " - ");
+		if (!dash || sscanf(line, "%*s %*s %*s %1023s %1023s", root, mountpoint) != 2 ||
+		    sscanf(dash + 3, "%63s %*s %511s", fstype, superopts) != 2)
+			continue;
+		bool v2 = strcmp(fstype, "cgroup2") == 0;
+		if (!v2 && strcmp(fstype, "cgroup") != 0)
+			continue;
+		const char *own_path = NULL;
+		for (size_t i = 0; i < n_own && !own_path; i++) {
+			if (v2 ? own[i].controllers[0] == '\0' && strncmp(own[i].path, "/", 1) == 0
+			       : own[i].controllers[0] && options_contain_all(superopts, own[i].controllers))
+				own_path = own[i].path;
+		}
+		if (!own_path)
+			continue;
+		/* Skip a second mount of a hierarchy already seen. */
+		bool seen = false;
+		for (size_t i = 0; i < ret->len && !seen; i++)
+			seen = ret->dirs[i].v2 == v2 && (v2 || strcmp(strrchr(ret->dirs[i].mount, '/'), strrchr(mountpoint, '/')) == 0);
+		if (seen)
+			continue;
+		/* The caller's cgroup as seen inside this mount (whose root may not be the hierarchy's root). */
+		const char *inside = own_path;
+		size_t rootlen = strlen(root);
+		if (strcmp(root, "/") != 0 && strncmp(own_path, root, rootlen) == 0)
+			inside = own_path + rootlen;
+		_cleanup_free_ char *path = cgroups_path[0] == '/' ? strdup(cgroups_path) : join_path(*inside ? inside : "/", cgroups_path);
+		if (!path)
+			r = -ENOMEM;
+		else
+			r = add_dir(ret, mountpoint, path, v2, !v2 && options_contain_all(superopts, "cpuset"));
+	}
+	free(line);
+	if (r < 0) {
+		cgroup_set_clear(ret);
+		return error_errno(err, -r, "plan cgroups");
+	}
+	return 0;
+}
+
+/* v1 cpuset: a new cgroup has empty cpus/mems and refuses tasks until they are copied from the parent. */
+static int cpuset_inherit(int parentfd, int dirfd)
+{
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *value = NULL, *mine = NULL;
+		size_t len = 0, mylen = 0;
+		if (read_file_at(dirfd, files[i], &mine, &mylen, NULL) == 0 && mylen > 1)
+			continue;
+		if (read_file_at(parentfd, files[i], &value, &len, NULL) < 0)
+			return -EIO;
+		_cleanup_close_ int fd = openat(dirfd, files[i], O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write_all(fd, value, len) < 0)
+			return -errno ? -errno : -EIO;
+	}
+	return 0;
+}
+
+static int create_one(struct cgroup_dir *d, berth_error **err)
+{
+	_cleanup_free_ char *full = join_path(d->mount, d->path);
+	if (!full)
+		return error_errno(err, ENOMEM, "cgroup");
+	/* Walk down from the mount, creating each missing level. */
+	_cleanup_close_ int cur = open(d->mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cur < 0)
+		return error_errno(err, errno, "open cgroup mount `%s`", d->mount);
+	_cleanup_free_ char *walk = strdup(d->path);
+	if (!walk)
+		return error_errno(err, ENOMEM, "cgroup");
+	char sofar[4096] = "";
+	for (char *save = NULL, *name = strtok_r(walk, "/", &save); name; name = strtok_r(NULL, "/", &save)) {
+		snprintf(sofar + strlen(sofar), sizeof(sofar) - strlen(sofar), "/%s", name);
+		bool made = mkdirat(cur, name, 0755) == 0;
+		if (!made && errno != EEXIST)
+			return error_errno(err, errno, "create cgroup `%s%s`", d->mount, sofar);
+		int next = openat(cur, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			return error_errno(err, errno, "open cgroup `%s%s`", d->mount, sofar);
+		if (made && !d->created)
+			d->created = strdup(sofar);
+		if (d->cpuset && cpuset_inherit(cur, next) < 0) {
+			close(next);
+			return error_errno(err, EIO, "initialise cpuset of `%s%s`", d->mount, sofar);
+		}
+		close(cur);
+		cur = next;
+	}
+	return 0;
+}
+
+int cgroup_set_create(struct cgroup_set *set, berth_error **err)
+{
+	for (size_t i = 0; i < set->len; i++) {
+		int r = create_one(&set->dirs[i], err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int cgroup_set_enter(const struct cgroup_set *set, pid_t pid, berth_error **err)
+{
+	char buf[32];
+	int len = snprintf(buf, sizeof(buf), "%d", (int) pid);
+	for (size_t i = 0; i < set->len; i++) {
+		_cleanup_free_ char *dir = join_path(set->dirs[i].mount, set->dirs[i].path);
+		if (!dir)
+			return error_errno(err, ENOMEM, "cgroup");
+		_cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_close_ int fd = dirfd < 0 ? -1 : openat(dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write_all(fd, buf, (size_t) len) < 0)
+			return error_errno(err, errno, "join cgroup `%s`", dir);
+	}
+	return 0;
+}
+
+int cgroup_set_pids(const struct cgroup_set *set, pid_t **ret_pids, size_t *ret_len)
+{
+	*ret_pids = NULL;
+	*ret_len = 0;
+	for (size_t i = 0; i < set->len; i++) {
+		_cleanup_free_ char *dir = join_path(set->dirs[i].mount, set->dirs[i].path), *data = NULL;
+		size_t len = 0;
+		if (!dir)
+			return -ENOMEM;
+		_cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd < 0 || read_file_at(dirfd, "cgroup.procs", &data, &len, NULL) < 0)
+			continue;
+		size_t n = 0;
+		pid_t *pids = calloc(len / 2 + 1, sizeof(pid_t));
+		if (!pids)
+			return -ENOMEM;
+		for (char *save = NULL, *tok = strtok_r(data, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save))
+			pids[n++] = (pid_t) atoi(tok);
+		*ret_pids = pids;
+		*ret_len = n;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int cgroup_set_remove(const struct cgroup_set *set, berth_error **err)
+{
+	int first_error = 0;
+	for (size_t i = 0; i < set->len; i++) {
+		const struct cgroup_dir *d = &set->dirs[i];
+		if (!d->created)
+			continue; /* it existed before berth: not ours to remove */
+		_cleanup_free_ char *path = strdup(d->path);
+		if (!path)
+			return error_errno(err, ENOMEM, "cgroup");
+		/* Remove from the leaf up to the topmost level berth created. */
+		for (;;) {
+			_cleanup_free_ char *full = join_path(d->mount, path);
+			int r = -1;
+			for (int attempt = 0; attempt < 100; attempt++) {
+				r = rmdir(full);
+				if (r == 0 || errno == ENOENT || errno != EBUSY)
+					break;
+				/* Processes that were just killed leave the cgroup asynchronously. */
+				nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+			}
+			if (r < 0 && errno != ENOENT && !first_error)
+				first_error = error_errno(err, errno, "remove cgroup `%s`", full);
+			if (strcmp(path, d->created) == 0 || r < 0)
+				break;
+			char *slash = strrchr(path, '/');
+			if (!slash || slash == path)
+				break;
+			*slash = '\0';
+		}
+	}
+	return first_error;
+}
+
+void cgroup_set_clear(struct cgroup_set *set)
+{
+	for (size_t i = 0; i < set->len; i++) {
+		free(set->dirs[i].mount);
+		free(set->dirs[i].path);
+		free(set->dirs[i].created);
+	}
+	free(set->dirs);
+	*set = (struct cgroup_set){ 0 };
+}
+
+static int map_put(struct string_map *m, const char *key, const char *value)
+{
+	char **keys = realloc(m->keys, (m->len + 1) * sizeof(char *));
+	if (!keys)
+		return -ENOMEM;
+	m->keys = keys;
+	char **values = realloc(m->values, (m->len + 1) * sizeof(char *));
+	if (!values)
+		return -ENOMEM;
+	m->values = values;
+	keys[m->len] = strdup(key);
+	values[m->len] = strdup(value);
+	if (!keys[m->len] || !values[m->len]) {
+		free(keys[m->len]);
+		free(values[m->len]);
+		return -ENOMEM;
+	}
+	m->len++;
+	return 0;
+}
+
+int cgroup_set_to_maps(const struct cgroup_set *set, struct string_map *paths, struct string_map *created)
+{
+	for (size_t i = 0; i < set->len; i++) {
+		int r = map_put(paths, set->dirs[i].mount, set->dirs[i].path);
+		if (r == 0 && set->dirs[i].created)
+			r = map_put(created, set->dirs[i].mount, set->dirs[i].created);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int cgroup_set_from_maps(const struct string_map *paths, const struct string_map *created, struct cgroup_set *ret)
+{
+	*ret = (struct cgroup_set){ 0 };
+	for (size_t i = 0; i < paths->len; i++) {
+		/* After create, only the paths matter: v2 and cpuset only shape creation. */
+		int r = add_dir(ret, paths->keys[i], paths->values[i], false, false);
+		if (r < 0) {
+			cgroup_set_clear(ret);
+			return r;
+		}
+		for (size_t j = 0; j < created->len; j++)
+			if (strcmp(created->keys[j], paths->keys[i]) == 0)
+				ret->dirs[ret->len - 1].created = strdup(created->values[j]);
+	}
+	return 0;
+}

@@ -1,0 +1,49 @@
+/*
+ * Placing a container in its cgroups on cgroup v1, hybrid and v2 hosts. Each
+ * mounted hierarchy (every v1 controller mount, and cgroup2) gets a directory
+ * at the container's path; berth records the topmost directory it created in
+ * each, so delete removes exactly what create made and nothing else.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "oci/model.h"
+#include "util/error.h"
+
+struct cgroup_dir {
+	char *mount;   /* the hierarchy's mount point, e.g. /sys/fs/cgroup/memory */
+	char *path;    /* the container's cgroup inside it, e.g. /process_api/x/berth/c1 */
+	char *created; /* topmost directory berth made (NULL: the cgroup already existed) */
+	bool v2;
+	bool cpuset;   /* v1 cpuset: new levels need cpus/mems before tasks can join */
+};
+
+struct cgroup_set {
+	struct cgroup_dir *dirs;
+	size_t len;
+};
+
+/*
+ * Resolve where the container's cgroups go. cgroups_path absolute: from each
+ * hierarchy's root (runtime-spec); relative or NULL: under the caller's own
+ * cgroup in that hierarchy (NULL means "berth/<id>").
+ */
+int cgroup_set_plan(const char *cgroups_path, const char *id, struct cgroup_set *ret, berth_error **err);
+
+/* Create the directories (recording what was created) and move pid in. */
+int cgroup_set_create(struct cgroup_set *set, berth_error **err);
+int cgroup_set_enter(const struct cgroup_set *set, pid_t pid, berth_error **err);
+
+/* Every pid in the container's cgroup (first hierarchy that lists them). */
+int cgroup_set_pids(const struct cgroup_set *set, pid_t **ret_pids, size_t *ret_len);
+
+/* Remove what create made, bottom up; waits briefly for exiting processes. */
+int cgroup_set_remove(const struct cgroup_set *set, berth_error **err);
+
+void cgroup_set_clear(struct cgroup_set *set);
+
+/* Save to / load from the state file's maps: mount -> container path, mount -> topmost created. */
+int cgroup_set_to_maps(const struct cgroup_set *set, struct string_map *paths, struct string_map *created);
+int cgroup_set_from_maps(const struct string_map *paths, const struct string_map *created, struct cgroup_set *ret);

@@ -1,0 +1,113 @@
+#include "namespaces/devices.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "namespaces/mounts.h"
+#include "namespaces/rootfs_path.h"
+
+static const struct {
+	const char *path;
+	unsigned major, minor;
+} default_devices[] = {
+	{ "/dev/null", 1, 3 },    { "/dev/zero", 1, 5 },    { "/dev/full", 1, 7 },
+	{ "/dev/random", 1, 8 },  { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
+};
+
+static int create_node(int rootfd, const char *path, char type, unsigned major, unsigned minor, mode_t perm,
+		       uid_t uid, gid_t gid, bool bind_from_host, berth_error **err)
+{
+	char parent[4096];
+	const char *slash = strrchr(path, '/');
+	if (!slash || !slash[1])
+		return error_new(err, EINVAL, "device \"%s\": not a file path", path);
+	snprintf(parent, sizeof(parent), "%.*s", (int) (slash - path), path);
+	_cleanup_close_ int dir = rootfs_mkdir_open(rootfd, *parent ? parent : "/", false);
+	if (dir < 0)
+		return error_errno(err, -dir, "create the directory of device \"%s\"", path);
+	char p[FD_PATH_SIZE];
+	fd_path(dir, p);
+	_cleanup_close_ int dirfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return error_errno(err, errno, "open the directory of device \"%s\"", path);
+	const char *name = slash + 1;
+
+	if (bind_from_host && type != 'p') {
+		/* mknod is refused in a user namespace: bind the host's node onto an empty file. */
+		_cleanup_close_ int host = open(path, O_PATH | O_CLOEXEC);
+		if (host < 0)
+			return error_errno(err, errno, "device \"%s\": open the host's node", path);
+		int f = openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (f < 0)
+			return error_errno(err, errno, "device \"%s\"", path);
+		int r = mount_bind_fd(host, f, false, 0);
+		close(f);
+		return r < 0 ? error_errno(err, -r, "bind device \"%s\"", path) : 0;
+	}
+	mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+	/* Replace whatever the image has there (never following a link) so the node is exactly as configured. */
+	if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT && errno != EISDIR)
+		return error_errno(err, errno, "device \"%s\": remove the existing entry", path);
+	if (mknodat(dirfd, name, kind | perm, makedev(major, minor)) < 0)
+		return error_errno(err, errno, "mknod \"%s\"", path);
+	/* mknod applies the umask: set the exact mode, then the owner. */
+	if (fchmodat(dirfd, name, perm, 0) < 0 || fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return error_errno(err, errno, "device \"%s\": set mode and owner", path);
+	return 0;
+}
+
+int devices_create(int rootfd, const struct oci_linux *l, bool bind_from_host, berth_error **err)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
+		bool listed = false;
+		for (size_t j = 0; l && j < l->devices.len && !listed; j++)
+			listed = strcmp(l->devices.items[j].path, default_devices[i].path) == 0;
+		if (listed)
+			continue;
+		int r = create_node(rootfd, default_devices[i].path, 'c', default_devices[i].major, default_devices[i].minor,
+				    0666, 0, 0, bind_from_host, err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; l && i < l->devices.len; i++) {
+		const struct oci_device *d = &l->devices.items[i];
+		int r = create_node(rootfd, d->path, d->type[0], (unsigned) d->major.value, (unsigned) d->minor.value,
+				    d->file_mode.set ? (mode_t) d->file_mode.value : 0666,
+				    d->uid.set ? (uid_t) d->uid.value : 0, d->gid.set ? (gid_t) d->gid.value : 0,
+				    bind_from_host, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int devices_create_links(int rootfd, berth_error **err)
+{
+	static const struct {
+		const char *target, *name;
+	} links[] = {
+		{ "/proc/self/fd", "fd" },       { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
+		{ "/proc/self/fd/2", "stderr" }, { "pts/ptmx", "ptmx" },         { "/proc/kcore", "core" },
+	};
+	_cleanup_close_ int dev = rootfs_mkdir_open(rootfd, "/dev", false);
+	if (dev < 0)
+		return error_errno(err, -dev, "open /dev in the rootfs");
+	char p[FD_PATH_SIZE];
+	fd_path(dev, p);
+	_cleanup_close_ int dirfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return error_errno(err, errno, "open /dev in the rootfs");
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+		/* ptmx: a node left by the image would bypass the container's devpts instance. */
+		if (strcmp(links[i].name, "ptmx") == 0)
+			(void) unlinkat(dirfd, "ptmx", 0);
+		if (symlinkat(links[i].target, dirfd, links[i].name) < 0 && errno != EEXIST)
+			return error_errno(err, errno, "symlink /dev/%s", links[i].name);
+	}
+	return 0;
+}

@@ -1,0 +1,311 @@
+#include "namespaces/mounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "namespaces/rootfs_path.h"
+
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
+
+enum option_kind { OPT_SET, OPT_CLEAR, OPT_PROPAGATION, OPT_ATTR_SET, OPT_ATTR_CLEAR, OPT_SPECIAL };
+
+static const struct {
+	const char *name;
+	enum option_kind kind;
+	unsigned long long value;
+} option_table[] = {
+	/* mount(2) flags */
+	{ "async", OPT_CLEAR, MS_SYNCHRONOUS },   { "atime", OPT_CLEAR, MS_NOATIME },
+	{ "defaults", OPT_SET, 0 },               { "dev", OPT_CLEAR, MS_NODEV },
+	{ "diratime", OPT_CLEAR, MS_NODIRATIME }, { "dirsync", OPT_SET, MS_DIRSYNC },
+	{ "exec", OPT_CLEAR, MS_NOEXEC },         { "iversion", OPT_SET, MS_I_VERSION },
+	{ "lazytime", OPT_SET, MS_LAZYTIME },     { "loud", OPT_CLEAR, MS_SILENT },
+	{ "mand", OPT_SET, MS_MANDLOCK },         { "noatime", OPT_SET, MS_NOATIME },
+	{ "nodev", OPT_SET, MS_NODEV },           { "nodiratime", OPT_SET, MS_NODIRATIME },
+	{ "noexec", OPT_SET, MS_NOEXEC },         { "noiversion", OPT_CLEAR, MS_I_VERSION },
+	{ "nolazytime", OPT_CLEAR, MS_LAZYTIME }, { "nomand", OPT_CLEAR, MS_MANDLOCK },
+	{ "norelatime", OPT_CLEAR, MS_RELATIME }, { "nostrictatime", OPT_CLEAR, MS_STRICTATIME },
+	{ "nosuid", OPT_SET, MS_NOSUID },         { "nosymfollow", OPT_SET, MS_NOSYMFOLLOW },
+	{ "relatime", OPT_SET, MS_RELATIME },     { "remount", OPT_SET, MS_REMOUNT },
+	{ "ro", OPT_SET, MS_RDONLY },             { "rw", OPT_CLEAR, MS_RDONLY },
+	{ "silent", OPT_SET, MS_SILENT },         { "strictatime", OPT_SET, MS_STRICTATIME },
+	{ "suid", OPT_CLEAR, MS_NOSUID },         { "symfollow", OPT_CLEAR, MS_NOSYMFOLLOW },
+	{ "sync", OPT_SET, MS_SYNCHRONOUS },
+	/* propagation */
+	{ "private", OPT_PROPAGATION, MS_PRIVATE },
+	{ "rprivate", OPT_PROPAGATION, MS_PRIVATE | MS_REC },
+	{ "shared", OPT_PROPAGATION, MS_SHARED },
+	{ "rshared", OPT_PROPAGATION, MS_SHARED | MS_REC },
+	{ "slave", OPT_PROPAGATION, MS_SLAVE },
+	{ "rslave", OPT_PROPAGATION, MS_SLAVE | MS_REC },
+	{ "unbindable", OPT_PROPAGATION, MS_UNBINDABLE },
+	{ "runbindable", OPT_PROPAGATION, MS_UNBINDABLE | MS_REC },
+	/* recursive attributes, applied with mount_setattr(AT_RECURSIVE) */
+	{ "rro", OPT_ATTR_SET, MOUNT_ATTR_RDONLY },         { "rrw", OPT_ATTR_CLEAR, MOUNT_ATTR_RDONLY },
+	{ "rnosuid", OPT_ATTR_SET, MOUNT_ATTR_NOSUID },     { "rsuid", OPT_ATTR_CLEAR, MOUNT_ATTR_NOSUID },
+	{ "rnodev", OPT_ATTR_SET, MOUNT_ATTR_NODEV },       { "rdev", OPT_ATTR_CLEAR, MOUNT_ATTR_NODEV },
+	{ "rnoexec", OPT_ATTR_SET, MOUNT_ATTR_NOEXEC },     { "rexec", OPT_ATTR_CLEAR, MOUNT_ATTR_NOEXEC },
+	{ "rnodiratime", OPT_ATTR_SET, MOUNT_ATTR_NODIRATIME }, { "rdiratime", OPT_ATTR_CLEAR, MOUNT_ATTR_NODIRATIME },
+	{ "rrelatime", OPT_ATTR_SET, MOUNT_ATTR_RELATIME }, { "rnorelatime", OPT_ATTR_CLEAR, MOUNT_ATTR_RELATIME },
+	{ "rnoatime", OPT_ATTR_SET, MOUNT_ATTR_NOATIME },   { "ratime", OPT_ATTR_CLEAR, MOUNT_ATTR_NOATIME },
+	{ "rstrictatime", OPT_ATTR_SET, MOUNT_ATTR_STRICTATIME }, { "rnostrictatime", OPT_ATTR_CLEAR, MOUNT_ATTR_STRICTATIME },
+	{ "rnosymfollow", OPT_ATTR_SET, MOUNT_ATTR_NOSYMFOLLOW }, { "rsymfollow", OPT_ATTR_CLEAR, MOUNT_ATTR_NOSYMFOLLOW },
+	/* berth's own handling */
+	{ "bind", OPT_SPECIAL, 1 },               { "rbind", OPT_SPECIAL, 2 },
+	{ "tmpcopyup", OPT_SPECIAL, 3 },
+};
+
+int mount_options_parse(const struct string_list *options, struct mount_options *ret)
+{
+	*ret = (struct mount_options){ 0 };
+	size_t data_len = 0;
+
+	for (size_t i = 0; i < options->len; i++) {
+		const char *o = options->items[i];
+		size_t k;
+		for (k = 0; k < ARRAY_SIZE(option_table); k++)
+			if (strcmp(option_table[k].name, o) == 0)
+				break;
+		if (k == ARRAY_SIZE(option_table)) {
+			/* Not a flag: filesystem data, kept in order. */
+			size_t len = strlen(o);
+			char *data = realloc(ret->data, data_len + len + 2);
+			if (!data) {
+				mount_options_clear(ret);
+				return -ENOMEM;
+			}
+			if (data_len)
+				data[data_len++] = ',';
+			memcpy(data + data_len, o, len + 1);
+			data_len += len;
+			ret->data = data;
+			continue;
+		}
+		unsigned long long v = option_table[k].value;
+		switch (option_table[k].kind) {
+		case OPT_SET:
+			ret->flags |= v;
+			ret->clear &= ~v;
+			break;
+		case OPT_CLEAR:
+			ret->flags &= ~v;
+			ret->clear |= v;
+			break;
+		case OPT_PROPAGATION:
+			ret->propagation = v;
+			break;
+		case OPT_ATTR_SET:
+			/* The atime modes are one field: clearing the mask lets the new one in. */
+			if (v & MOUNT_ATTR__ATIME || v == MOUNT_ATTR_RELATIME)
+				ret->attr_clr |= MOUNT_ATTR__ATIME;
+			ret->attr_set |= v;
+			ret->attr_clr &= ~v | MOUNT_ATTR__ATIME;
+			break;
+		case OPT_ATTR_CLEAR:
+			ret->attr_clr |= v;
+			ret->attr_set &= ~v;
+			break;
+		case OPT_SPECIAL:
+		default:
+			if (v == 1)
+				ret->bind = true;
+			else if (v == 2)
+				ret->bind = ret->recursive_bind = true;
+			else
+				ret->tmpcopyup = true;
+			break;
+		}
+	}
+	return 0;
+}
+
+void mount_options_clear(struct mount_options *o)
+{
+	free(o->data);
+	o->data = NULL;
+}
+
+/* MS_* flags as mount_setattr attributes. */
+static unsigned long long flags_to_attr(unsigned long flags)
+{
+	unsigned long long attr = 0;
+	if (flags & MS_RDONLY)
+		attr |= MOUNT_ATTR_RDONLY;
+	if (flags & MS_NOSUID)
+		attr |= MOUNT_ATTR_NOSUID;
+	if (flags & MS_NODEV)
+		attr |= MOUNT_ATTR_NODEV;
+	if (flags & MS_NOEXEC)
+		attr |= MOUNT_ATTR_NOEXEC;
+	if (flags & MS_NODIRATIME)
+		attr |= MOUNT_ATTR_NODIRATIME;
+	if (flags & MS_NOSYMFOLLOW)
+		attr |= MOUNT_ATTR_NOSYMFOLLOW;
+	if (flags & MS_NOATIME)
+		attr |= MOUNT_ATTR_NOATIME;
+	else if (flags & MS_STRICTATIME)
+		attr |= MOUNT_ATTR_STRICTATIME;
+	else if (flags & MS_RELATIME)
+		attr |= MOUNT_ATTR_RELATIME;
+	return attr;
+}
+
+int mount_bind_fd(int srcfd, int dstfd, bool recursive, unsigned long flags)
+{
+	/*
+	 * Clone the source tree detached, set its attributes, then attach it at
+	 * dstfd: no path is ever looked up again, and no remount is needed.
+	 */
+	int tree = (int) syscall(SYS_open_tree, srcfd, "",
+				 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0));
+	if (tree < 0)
+		return -errno;
+	int r = 0;
+	unsigned long long attr = flags_to_attr(flags);
+	if (attr) {
+		struct mount_attr a = { .attr_set = attr, .attr_clr = attr & MOUNT_ATTR__ATIME ? MOUNT_ATTR__ATIME : 0 };
+		if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof(a)) < 0)
+			r = -errno;
+	}
+	if (r == 0 && syscall(SYS_move_mount, tree, "", dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		r = -errno;
+	close(tree);
+	return r;
+}
+
+static int fail_mount(berth_error **err, int code, const struct oci_mount *m, const char *what)
+{
+	return error_errno(err, code, "mount \"%s\" on \"%s\"%s%s", m->source ? m->source : m->type ? m->type : "none",
+			   m->destination, what ? ": " : "", what ? what : "");
+}
+
+/* The container's view of its cgroups: a tmpfs with one bind per hierarchy (v1), or the v2 dir itself. */
+static int mount_cgroups(const struct mount_context *ctx, const struct oci_mount *m, int dstfd,
+			 const struct mount_options *o, berth_error **err)
+{
+	char dst[FD_PATH_SIZE];
+	const struct cgroup_set *set = ctx->cgroups;
+	bool only_v2 = set && set->len == 1 && set->dirs[0].v2;
+	unsigned long flags = (o->flags | MS_NOSUID | MS_NODEV | MS_NOEXEC) & ~(unsigned long) MS_REMOUNT;
+
+	fd_path(dstfd, dst);
+	if (only_v2 && ctx->cgroup_namespace) {
+		if (mount("cgroup2", dst, "cgroup2", flags, NULL) < 0)
+			return fail_mount(err, errno, m, NULL);
+		return 0;
+	}
+	if (!only_v2 && mount("tmpfs", dst, "tmpfs", (flags & ~(unsigned long) MS_RDONLY), "mode=755") < 0)
+		return fail_mount(err, errno, m, "tmpfs");
+	for (size_t i = 0; set && i < set->len; i++) {
+		const struct cgroup_dir *d = &set->dirs[i];
+		const char *name = only_v2 ? "" : strrchr(d->mount, '/') + 1;
+		_cleanup_free_ char *host = NULL, *inside = NULL;
+		if (asprintf(&host, "%s%s", d->mount, d->path) < 0 ||
+		    asprintf(&inside, "%s/%s", m->destination, name) < 0)
+			return error_errno(err, ENOMEM, "mount cgroups");
+		_cleanup_close_ int src = open(host, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (src < 0)
+			return error_errno(err, errno, "mount cgroup `%s`", host);
+		_cleanup_close_ int target = only_v2 ? fcntl(dstfd, F_DUPFD_CLOEXEC, 3) : rootfs_mkdir_open(ctx->rootfd, inside, false);
+		if (target < 0)
+			return error_errno(err, -target, "mount cgroup on \"%s\"", inside);
+		int r = mount_bind_fd(src, target, false, flags | MS_BIND);
+		if (r < 0)
+			return error_errno(err, -r, "mount cgroup `%s` on \"%s\"", host, inside);
+	}
+	if (!only_v2 && (o->flags & MS_RDONLY)) {
+		_cleanup_close_ int top = rootfs_open(ctx->rootfd, m->destination, O_PATH);
+		char p[FD_PATH_SIZE];
+		fd_path(top, p);
+		if (top < 0 || mount(NULL, p, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
+			return fail_mount(err, top < 0 ? -top : errno, m, "remount read-only");
+	}
+	return 0;
+}
+
+int mount_config_entry(const struct mount_context *ctx, const struct oci_mount *m, berth_error **err)
+{
+	struct mount_options o;
+	_cleanup_close_ int srcfd = -1, dstfd = -1;
+	bool as_file = false;
+	int r = mount_options_parse(&m->options, &o);
+	if (r < 0)
+		return error_errno(err, -r, "mount \"%s\"", m->destination);
+	const char *type = m->type ? m->type : "";
+	if (o.tmpcopyup) {
+		mount_options_clear(&o);
+		return error_new(err, ENOTSUP, "mount on \"%s\": option tmpcopyup is not supported", m->destination);
+	}
+	bool bind = o.bind || strcmp(type, "bind") == 0;
+
+	if (bind) {
+		if (!m->source) {
+			mount_options_clear(&o);
+			return error_new(err, EINVAL, "mount on \"%s\": a bind mount needs a source", m->destination);
+		}
+		/* runtime-spec: a relative bind source is relative to the bundle. */
+		srcfd = openat(m->source[0] == '/' ? AT_FDCWD : ctx->bundlefd, m->source, O_PATH | O_CLOEXEC);
+		struct stat st;
+		if (srcfd < 0 || fstat(srcfd, &st) < 0) {
+			r = fail_mount(err, errno, m, "source");
+			goto out;
+		}
+		as_file = !S_ISDIR(st.st_mode);
+	}
+	dstfd = rootfs_mkdir_open(ctx->rootfd, m->destination, as_file);
+	if (dstfd < 0) {
+		r = fail_mount(err, -dstfd, m, "destination");
+		goto out;
+	}
+	unsigned long flags = o.flags & ~(unsigned long) MS_REMOUNT;
+	if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0) {
+		r = mount_cgroups(ctx, m, dstfd, &o, err);
+		goto out;
+	}
+	if (bind)
+		r = mount_bind_fd(srcfd, dstfd, o.recursive_bind, flags | MS_BIND);
+	else {
+		char dst[FD_PATH_SIZE];
+		fd_path(dstfd, dst);
+		r = mount(m->source ? m->source : type, dst, type, flags, o.data) < 0 ? -errno : 0;
+	}
+	if (r < 0) {
+		r = fail_mount(err, -r, m, NULL);
+		goto out;
+	}
+	if (o.propagation || o.attr_set || o.attr_clr) {
+		/* Reopen the destination: it is now the top of the new mount. */
+		_cleanup_close_ int top = rootfs_open(ctx->rootfd, m->destination, O_PATH);
+		char p[FD_PATH_SIZE];
+		if (top < 0) {
+			r = fail_mount(err, -top, m, "reopen");
+			goto out;
+		}
+		fd_path(top, p);
+		if (o.propagation && mount(NULL, p, NULL, o.propagation, NULL) < 0) {
+			r = fail_mount(err, errno, m, "propagation");
+			goto out;
+		}
+		if (o.attr_set || o.attr_clr) {
+			struct mount_attr attr = { .attr_set = o.attr_set, .attr_clr = o.attr_clr };
+			if (syscall(SYS_mount_setattr, top, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+				r = fail_mount(err, errno, m, "recursive options");
+				goto out;
+			}
+		}
+	}
+	r = 0;
+out:
+	mount_options_clear(&o);
+	return r;
+}

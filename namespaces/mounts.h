@@ -1,0 +1,36 @@
+/* The config's mounts: option parsing (runc's table) and mounting onto fd-resolved targets. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "cgroups/cgroup.h"
+#include "oci/config.h"
+#include "util/error.h"
+
+struct mount_options {
+	unsigned long flags;      /* MS_* to set */
+	unsigned long clear;      /* MS_* the options turned off explicitly */
+	unsigned long propagation; /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE (| MS_REC) */
+	unsigned long long attr_set, attr_clr; /* mount_setattr(AT_RECURSIVE) for rro, rnosuid, ... */
+	bool bind;
+	bool recursive_bind;
+	bool tmpcopyup;
+	char *data;               /* what mount(2) passes to the filesystem: "mode=755,size=65536k" */
+};
+
+/* Parse fstab-style options. Unknown options become filesystem data, as the spec says. */
+int mount_options_parse(const struct string_list *options, struct mount_options *ret);
+void mount_options_clear(struct mount_options *o);
+
+struct mount_context {
+	int rootfd;                     /* O_PATH fd of the (bind-mounted) rootfs */
+	int bundlefd;                   /* relative bind sources resolve from the bundle */
+	const struct cgroup_set *cgroups; /* what a "cgroup" mount shows */
+	bool cgroup_namespace;
+};
+
+/* Mount one config entry inside the rootfs. Errors read like `mount "proc" on "/proc": <cause>`. */
+int mount_config_entry(const struct mount_context *ctx, const struct oci_mount *m, berth_error **err);
+
+/* Bind the file or directory at fd srcfd onto dstfd, with flags applied by a remount. */
+int mount_bind_fd(int srcfd, int dstfd, bool recursive, unsigned long flags);

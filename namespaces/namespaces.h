@@ -1,0 +1,29 @@
+/* Which namespaces a container creates or joins, joining by path, and user-namespace mappings. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "oci/config.h"
+#include "util/error.h"
+
+struct namespace_plan {
+	unsigned long new_flags;       /* CLONE_NEW* to create */
+	int join_fds[OCI_NS_COUNT];    /* fds of namespaces to join, -1 when none */
+	bool has[OCI_NS_COUNT];        /* listed in the config at all */
+};
+
+/* Open the join paths (verified to be namespaces of the right type) and compute the clone flags. */
+int namespace_plan_open(const struct oci_linux *l, struct namespace_plan *ret, berth_error **err);
+void namespace_plan_close(struct namespace_plan *plan);
+
+/* setns into every joined namespace but user; then (if joined) the user namespace. */
+int namespace_join_all(const struct namespace_plan *plan, berth_error **err);
+
+unsigned long namespace_clone_flag(enum oci_namespace_type type);
+
+/* Write /proc/<pid>/{uid,gid}_map (and setgroups "deny" when not root). */
+int userns_write_mappings(pid_t pid, const struct oci_linux *l, berth_error **err);
+
+/* timeOffsets: write /proc/<pid>/timens_offsets before the time namespace has a process. */
+int timens_write_offsets(pid_t pid, const struct oci_linux *l, berth_error **err);

@@ -1,0 +1,133 @@
+#include "namespaces/rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "namespaces/rootfs_path.h"
+
+unsigned long rootfs_propagation_flags(int propagation)
+{
+	switch (propagation) {
+	case OCI_PROPAGATION_SHARED:
+		return MS_SHARED;
+	case OCI_PROPAGATION_SLAVE:
+		return MS_SLAVE;
+	case OCI_PROPAGATION_PRIVATE:
+		return MS_PRIVATE;
+	case OCI_PROPAGATION_UNBINDABLE:
+		return MS_UNBINDABLE;
+	case OCI_PROPAGATION_RSHARED:
+		return MS_SHARED | MS_REC;
+	case OCI_PROPAGATION_RSLAVE:
+		return MS_SLAVE | MS_REC;
+	case OCI_PROPAGATION_RPRIVATE:
+		return MS_PRIVATE | MS_REC;
+	case OCI_PROPAGATION_RUNBINDABLE:
+		return MS_UNBINDABLE | MS_REC;
+	default:
+		return 0;
+	}
+}
+
+int rootfs_prepare(const char *rootfs, int propagation, berth_error **err)
+{
+	unsigned long flags = rootfs_propagation_flags(propagation);
+	/* As runc: the host's mounts propagate in, ours never propagate out. */
+	if (!flags || (flags & MS_SHARED))
+		flags = MS_SLAVE | MS_REC;
+	if (mount(NULL, "/", NULL, flags, NULL) < 0)
+		return error_errno(err, errno, "make \"/\" %s", flags & MS_PRIVATE ? "private" : "a slave");
+	/* pivot_root needs the new root to be a mount point. */
+	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return error_errno(err, errno, "bind the rootfs `%s`", rootfs);
+	int fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return error_errno(err, errno, "open the rootfs `%s`", rootfs);
+	return fd;
+}
+
+int rootfs_mask_paths(int rootfd, const struct string_list *paths, berth_error **err)
+{
+	for (size_t i = 0; i < paths->len; i++) {
+		_cleanup_close_ int fd = rootfs_open(rootfd, paths->items[i], O_PATH | O_NOFOLLOW);
+		if (fd == -ENOENT)
+			continue;
+		if (fd < 0)
+			return error_errno(err, -fd, "mask \"%s\"", paths->items[i]);
+		struct stat st;
+		char target[FD_PATH_SIZE];
+		fd_path(fd, target);
+		if (fstat(fd, &st) < 0)
+			return error_errno(err, errno, "mask \"%s\"", paths->items[i]);
+		if (S_ISDIR(st.st_mode)) {
+			if (mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0)
+				return error_errno(err, errno, "mask \"%s\" with a tmpfs", paths->items[i]);
+		} else {
+			_cleanup_close_ int null = open("/dev/null", O_PATH | O_CLOEXEC);
+			int r = null < 0 ? -errno : mount_bind_fd(null, fd, false, 0);
+			if (r < 0)
+				return error_errno(err, -r, "mask \"%s\" with /dev/null", paths->items[i]);
+		}
+	}
+	return 0;
+}
+
+int rootfs_readonly_paths(int rootfd, const struct string_list *paths, berth_error **err)
+{
+	for (size_t i = 0; i < paths->len; i++) {
+		_cleanup_close_ int fd = rootfs_open(rootfd, paths->items[i], O_PATH | O_NOFOLLOW);
+		if (fd == -ENOENT)
+			continue;
+		if (fd < 0)
+			return error_errno(err, -fd, "make \"%s\" read-only", paths->items[i]);
+		int r = mount_bind_fd(fd, fd, true, MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+		if (r < 0)
+			return error_errno(err, -r, "make \"%s\" read-only", paths->items[i]);
+	}
+	return 0;
+}
+
+int rootfs_pivot(int rootfd, bool no_pivot, berth_error **err)
+{
+	if (fchdir(rootfd) < 0)
+		return error_errno(err, errno, "enter the rootfs");
+	if (no_pivot) {
+		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+			return error_errno(err, errno, "move the rootfs to \"/\" (--no-pivot)");
+		if (chroot(".") < 0)
+			return error_errno(err, errno, "chroot into the rootfs (--no-pivot)");
+	} else {
+		/* pivot_root(".", ".") stacks the old root on top of the new; detaching "." drops it. */
+		if (syscall(SYS_pivot_root, ".", ".") < 0)
+			return error_errno(err, errno, "pivot_root");
+		if (umount2(".", MNT_DETACH) < 0)
+			return error_errno(err, errno, "detach the old root");
+	}
+	if (chdir("/") < 0)
+		return error_errno(err, errno, "chdir to the new root");
+	return 0;
+}
+
+int rootfs_finish(bool readonly, int propagation, berth_error **err)
+{
+	if (readonly) {
+		/* Keep the flags the kernel locks (nosuid, nodev, noexec) or the remount is refused. */
+		struct statvfs sv;
+		unsigned long keep = 0;
+		if (statvfs("/", &sv) == 0)
+			keep = (sv.f_flag & ST_NOSUID ? MS_NOSUID : 0) | (sv.f_flag & ST_NODEV ? MS_NODEV : 0) |
+			       (sv.f_flag & ST_NOEXEC ? MS_NOEXEC : 0);
+		if (mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL) < 0)
+			return error_errno(err, errno, "make the rootfs read-only");
+	}
+	unsigned long flags = rootfs_propagation_flags(propagation);
+	if (flags && mount(NULL, "/", NULL, flags, NULL) < 0)
+		return error_errno(err, errno, "set rootfsPropagation");
+	return 0;
+}

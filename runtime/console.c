@@ -1,0 +1,88 @@
+#include "runtime/console.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+int console_setup(const struct oci_box *size, int *ret_master, berth_error **err)
+{
+	char name[64];
+	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return error_errno(err, errno, "terminal: open /dev/ptmx");
+	if (unlockpt(master) < 0 || ptsname_r(master, name, sizeof(name)) != 0) {
+		int e = errno;
+		close(master);
+		return error_errno(err, e, "terminal: unlock the pty");
+	}
+	_cleanup_close_ int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0) {
+		int e = errno;
+		close(master);
+		return error_errno(err, e, "terminal: open %s", name);
+	}
+	if (size) {
+		struct winsize ws = { .ws_row = (unsigned short) size->height.value, .ws_col = (unsigned short) size->width.value };
+		if (ioctl(slave, TIOCSWINSZ, &ws) < 0) {
+			int e = errno;
+			close(master);
+			return error_errno(err, e, "process.consoleSize: set the window size");
+		}
+	}
+	/* /dev/console is the pty too, as runc makes it (bind over an empty file). */
+	int f = open("/dev/console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (f >= 0)
+		close(f);
+	if (mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0) {
+		int e = errno;
+		close(master);
+		return error_errno(err, e, "terminal: bind %s on /dev/console", name);
+	}
+	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0) {
+		int e = errno;
+		close(master);
+		return error_errno(err, e, "terminal: make %s the controlling terminal", name);
+	}
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(slave, fd) < 0) {
+			int e = errno;
+			close(master);
+			return error_errno(err, e, "terminal: use %s as stdio", name);
+		}
+	*ret_master = master;
+	return 0;
+}
+
+int console_send(const char *socket_path, int master, berth_error **err)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char name[64] = "/dev/ptmx";
+	char control[CMSG_SPACE(sizeof(int))] = { 0 };
+
+	if (strlen(socket_path) >= sizeof(addr.sun_path))
+		return error_new(err, ENAMETOOLONG, "--console-socket: path too long: `%s`", socket_path);
+	strcpy(addr.sun_path, socket_path);
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *) &addr, sizeof(addr)) < 0)
+		return error_errno(err, errno, "--console-socket: connect to `%s`", socket_path);
+	if (ptsname_r(master, name, sizeof(name)) != 0)
+		snprintf(name, sizeof(name), "/dev/ptmx");
+	struct iovec iov = { .iov_base = name, .iov_len = strlen(name) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &master, sizeof(int));
+	if (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
+		return error_errno(err, errno, "--console-socket: send the pty to `%s`", socket_path);
+	return 0;
+}

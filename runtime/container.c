@@ -1,0 +1,574 @@
+#include "runtime/container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroups/cgroup.h"
+#include "namespaces/namespaces.h"
+#include "runtime/console.h"
+#include "runtime/hooks.h"
+#include "runtime/init.h"
+#include "runtime/state_store.h"
+#include "runtime/sync.h"
+#include "util/fs.h"
+#include "util/proc.h"
+
+/* Namespaces whose keys linux.sysctl may set (runc's list): anything else is the host's. */
+static enum oci_namespace_type sysctl_namespace(const char *key)
+{
+	static const char *const ipc_keys[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+						"kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced" };
+	for (size_t i = 0; i < ARRAY_SIZE(ipc_keys); i++)
+		if (strcmp(key, ipc_keys[i]) == 0)
+			return OCI_NS_IPC;
+	if (strncmp(key, "fs.mqueue.", 10) == 0)
+		return OCI_NS_IPC;
+	if (strncmp(key, "net.", 4) == 0)
+		return OCI_NS_NETWORK;
+	if (strcmp(key, "kernel.hostname") == 0 || strcmp(key, "kernel.domainname") == 0)
+		return OCI_NS_UTS;
+	return OCI_NS_UNSET;
+}
+
+/* What the runtime needs beyond the schema, checked before anything is created. */
+static int check_runnable(const struct oci_config *c, const char *label, berth_error **err)
+{
+	const struct oci_linux *l = c->linux_config;
+	bool has[OCI_NS_COUNT] = { false };
+	for (size_t i = 0; l && i < l->namespaces.len; i++)
+		has[l->namespaces.items[i].type] = true;
+
+	if (!c->process)
+		return error_new(err, EINVAL, "%s: process: required to create a container", label);
+	if (!c->root)
+		return error_new(err, EINVAL, "%s: root: required to create a container", label);
+	if (!has[OCI_NS_MOUNT])
+		return error_new(err, EINVAL, "%s: linux.namespaces: berth needs a mount namespace", label);
+	if ((c->hostname || c->domainname) && !has[OCI_NS_UTS])
+		return error_new(err, EINVAL, "%s: %s: needs a uts namespace in linux.namespaces", label,
+				 c->hostname ? "hostname" : "domainname");
+	for (size_t i = 0; l && i < l->sysctl.len; i++) {
+		enum oci_namespace_type ns = sysctl_namespace(l->sysctl.keys[i]);
+		if (ns == OCI_NS_UNSET)
+			return error_new(err, EINVAL, "%s: linux.sysctl.%s: not a namespaced sysctl; refusing to change the host",
+					 label, l->sysctl.keys[i]);
+		if (!has[ns])
+			return error_new(err, EINVAL, "%s: linux.sysctl.%s: needs a %s namespace in linux.namespaces", label,
+					 l->sysctl.keys[i], oci_namespace_names[ns]);
+	}
+	if (has[OCI_NS_USER] && (!l->uid_mappings.len || !l->gid_mappings.len)) {
+		bool joined = false;
+		for (size_t i = 0; i < l->namespaces.len; i++)
+			joined |= l->namespaces.items[i].type == OCI_NS_USER && l->namespaces.items[i].path;
+		if (!joined)
+			return error_new(err, EINVAL, "%s: linux.%s: a new user namespace needs mappings", label,
+					 l->uid_mappings.len ? "gidMappings" : "uidMappings");
+	}
+	return 0;
+}
+
+/* The process' environment, plus LISTEN_FDS/LISTEN_PID for socket activation (as runc passes them). */
+static char **build_env(const struct oci_process *p, bool listen_fds, int n_listen)
+{
+	size_t n = p->env.len;
+	char **env = calloc(n + 3, sizeof(char *));
+	if (!env)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!listen_fds || (strncmp(p->env.items[i], "LISTEN_FDS=", 11) && strncmp(p->env.items[i], "LISTEN_PID=", 11)))
+			env[k++] = p->env.items[i];
+	if (listen_fds) {
+		static char fds[32];
+		snprintf(fds, sizeof(fds), "LISTEN_FDS=%d", n_listen);
+		env[k++] = fds;
+		env[k++] = (char *) "LISTEN_PID=1";
+	}
+	env[k] = NULL;
+	return env;
+}
+
+static int write_pid_file(const char *path, pid_t pid, berth_error **err)
+{
+	char buf[16], tmp[PATH_MAX];
+	int len = snprintf(buf, sizeof(buf), "%d", (int) pid);
+	/* Atomic: the shim and conmon read it the moment create returns. */
+	if (snprintf(tmp, sizeof(tmp), "%s.berth-tmp", path) >= (int) sizeof(tmp))
+		return error_new(err, ENAMETOOLONG, "--pid-file: path too long");
+	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return error_errno(err, errno, "--pid-file: create `%s`", tmp);
+	int r = write_all(fd, buf, (size_t) len);
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		return error_errno(err, -r, "--pid-file: write `%s`", path);
+	}
+	return 0;
+}
+
+/* Kill the init (and its cgroup), wait for it to go, remove cgroups and state: create's undo. */
+static void undo_create(struct container *c, struct cgroup_set *cgroups, int pidfd)
+{
+	if (pidfd >= 0) {
+		pidfd_send(pidfd, SIGKILL);
+		struct pollfd p = { .fd = pidfd, .events = POLLIN };
+		(void) poll(&p, 1, 5000);
+		siginfo_t info;
+		(void) waitid(P_PIDFD, (id_t) pidfd, &info, WEXITED | WNOHANG);
+	}
+	if (cgroups) {
+		pid_t *pids = NULL;
+		size_t n = 0;
+		if (cgroup_set_pids(cgroups, &pids, &n) == 0)
+			for (size_t i = 0; i < n; i++)
+				kill(pids[i], SIGKILL);
+		free(pids);
+		(void) cgroup_set_remove(cgroups, NULL);
+	}
+	(void) container_remove_dir(c, NULL);
+}
+
+static pid_t clone_init(unsigned long flags, int *ret_pidfd)
+{
+	struct clone_args args = {
+		.flags = flags | CLONE_PIDFD,
+		.pidfd = (uint64_t) (uintptr_t) ret_pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	return (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+}
+
+/* berth's side of the setup conversation, from the clone to "ready". */
+static int serve_init(struct container *c, const struct oci_config *config, const struct create_options *o,
+		      int sync_fd, struct created_container *ret, berth_error **err)
+{
+	for (;;) {
+		struct sync_msg msg;
+		int fd = -1;
+		int r = sync_recv(sync_fd, &msg, &fd);
+		if (r == -EPIPE)
+			return error_new(err, ECHILD, "container init exited during setup");
+		if (r < 0)
+			return error_errno(err, -r, "talk to the container init");
+		switch (msg.type) {
+		case SYNC_ERROR:
+			return error_new(err, msg.code > 0 ? msg.code : EIO, "%s", msg.text);
+		case SYNC_HOOKS: {
+			_cleanup_free_ char *state = NULL;
+			r = container_state_json(c, OCI_STATUS_CREATING, &state, err);
+			if (r == 0 && config->hooks)
+				r = hooks_run(&config->hooks->prestart, "prestart", state, err);
+			if (r == 0 && config->hooks)
+				r = hooks_run(&config->hooks->create_runtime, "createRuntime", state, err);
+			if (r < 0)
+				return r;
+			r = sync_send(sync_fd, SYNC_HOOKS_DONE, 0, NULL, -1);
+			if (r < 0)
+				return error_errno(err, -r, "talk to the container init");
+			break;
+		}
+		case SYNC_PTY:
+			if (fd < 0)
+				return error_new(err, EPROTO, "container init sent no pty");
+			if (o->console_socket) {
+				r = console_send(o->console_socket, fd, err);
+				close(fd);
+				if (r < 0)
+					return r;
+			} else
+				ret->pty_master = fd;
+			break;
+		case SYNC_READY:
+			return 0;
+		default:
+			if (fd >= 0)
+				close(fd);
+			return error_new(err, EPROTO, "container init: unexpected message %u", msg.type);
+		}
+	}
+}
+
+int container_create(const struct create_options *o, struct created_container *ret, berth_error **err)
+{
+	_cleanup_config_ struct oci_config *config = NULL;
+	_cleanup_free_ char *bundle = NULL, *rootfs = NULL, *config_data = NULL, *label = NULL, *config_json = NULL;
+	_cleanup_free_ char *state_json = NULL;
+	_cleanup_free_ char **env = NULL;
+	_cleanup_close_ int bundlefd = -1, fifo_fd = -1, pidfd = -1;
+	struct container c = { .dirfd = -1, .rootfd = -1 };
+	struct cgroup_set cgroups = { 0 };
+	struct namespace_plan ns = { 0 };
+	int sv[2] = { -1, -1 };
+	size_t config_len = 0;
+	int r;
+
+	for (int i = 0; i < OCI_NS_COUNT; i++)
+		ns.join_fds[i] = -1;
+	*ret = (struct created_container){ .pid = -1, .pidfd = -1, .pty_master = -1 };
+	r = container_id_validate(o->id, err);
+	if (r < 0)
+		return r;
+	if (o->systemd_cgroup)
+		return error_new(err, ENOTSUP, "--systemd-cgroup: the systemd cgroup driver is not available in this build");
+
+	bundle = realpath(o->bundle ? o->bundle : ".", NULL);
+	if (!bundle)
+		return error_errno(err, errno, "--bundle `%s`", o->bundle ? o->bundle : ".");
+	bundlefd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (bundlefd < 0)
+		return error_errno(err, errno, "--bundle `%s`", bundle);
+	if (asprintf(&label, "%s/config.json", bundle) < 0)
+		return error_errno(err, ENOMEM, "create");
+	r = read_file_at(bundlefd, "config.json", &config_data, &config_len, err);
+	if (r < 0)
+		return error_new(err, -r, "%s: %s", label, strerror(-r));
+	r = oci_config_parse(config_data, config_len, label, &config, err);
+	if (r < 0)
+		return r;
+	r = check_runnable(config, label, err);
+	if (r < 0)
+		return r;
+	if (config->root->path[0] == '/')
+		rootfs = realpath(config->root->path, NULL);
+	else {
+		_cleanup_free_ char *joined = NULL;
+		if (asprintf(&joined, "%s/%s", bundle, config->root->path) < 0)
+			return error_errno(err, ENOMEM, "create");
+		rootfs = realpath(joined, NULL);
+	}
+	struct stat st;
+	if (!rootfs || stat(rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
+		return error_new(err, rootfs ? ENOTDIR : errno, "%s: root.path: `%s`: %s", label, config->root->path,
+				 rootfs ? "not a directory" : strerror(errno));
+
+	/* From here on every failure undoes what was made. */
+	r = container_new(o->root, o->id, &c, err);
+	if (r < 0)
+		return r;
+	char created[64];
+	time_rfc3339_nano(created, sizeof(created));
+	struct berth_container_state *s = c.state;
+	struct passwd *pw = getuid() == 0 ? NULL : getpwuid(getuid());
+	s->oci_version = strdup(OCI_SPEC_VERSION);
+	s->id = strdup(o->id);
+	s->bundle = strdup(bundle);
+	s->rootfs = strdup(rootfs);
+	s->created = strdup(created);
+	s->owner = strdup(pw ? pw->pw_name : "");
+	s->status = OCI_STATUS_CREATING;
+	s->annotations = config->annotations;
+	r = container_save(&c, err);
+	s->annotations = (struct string_map){ 0 };
+	if (r == 0)
+		r = model_to_json(&oci_config_type, config, NULL, &config_json, NULL, err);
+	if (r == 0)
+		r = write_file_atomic_at(c.dirfd, "config.json", 0600, config_json, strlen(config_json), err);
+	if (r < 0)
+		goto fail;
+	if (mkfifoat(c.dirfd, "exec.fifo", 0600) < 0 ||
+	    (fifo_fd = openat(c.dirfd, "exec.fifo", O_RDWR | O_CLOEXEC)) < 0) {
+		r = error_errno(err, errno, "create exec.fifo");
+		goto fail;
+	}
+	if (!o->cgroups_disabled) {
+		const char *path = config->linux_config ? config->linux_config->cgroups_path : NULL;
+		r = cgroup_set_plan(path, o->id, &cgroups, err);
+		if (r == 0)
+			r = cgroup_set_create(&cgroups, err);
+		if (r < 0)
+			goto fail;
+	}
+	r = namespace_plan_open(config->linux_config, &ns, err);
+	if (r < 0)
+		goto fail;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = error_errno(err, errno, "create the sync socket");
+		goto fail;
+	}
+	env = build_env(config->process, o->listen_fds, o->preserve_fds);
+	if (!env) {
+		r = error_errno(err, ENOMEM, "create");
+		goto fail;
+	}
+
+	struct init_context ctx = {
+		.config = config,
+		.rootfs = rootfs,
+		.bundlefd = bundlefd,
+		.sync_fd = sv[1],
+		.parent_sync_fd = sv[0],
+		.fifo_fd = fifo_fd,
+		.cgroups = &cgroups,
+		.namespaces = &ns,
+		.no_pivot = o->no_pivot,
+		.no_new_keyring = o->no_new_keyring,
+		.preserve_fds = o->preserve_fds,
+		.env = env,
+		.id = o->id,
+		.state_fds = { c.dirfd, c.rootfd },
+	};
+	/* The cgroup namespace is made by the init once it is in its cgroup; the time namespace cannot be cloned into. */
+	unsigned long flags = ns.new_flags & ~(unsigned long) (CLONE_NEWCGROUP | CLONE_NEWTIME);
+	if (ns.new_flags & CLONE_NEWTIME) {
+		/* Offsets must be written before the namespace has a process: unshare here, the init is born into it. */
+		if (unshare(CLONE_NEWTIME) < 0 || timens_write_offsets(getpid(), config->linux_config, err) < 0) {
+			r = errno ? error_errno(err, errno, "create the time namespace") : -EINVAL;
+			goto fail;
+		}
+	}
+	if (ns.join_fds[OCI_NS_PID] >= 0 && setns(ns.join_fds[OCI_NS_PID], CLONE_NEWPID) < 0) {
+		r = error_errno(err, errno, "join the pid namespace");
+		goto fail;
+	}
+	if (ns.join_fds[OCI_NS_TIME] >= 0 && setns(ns.join_fds[OCI_NS_TIME], CLONE_NEWTIME) < 0) {
+		r = error_errno(err, errno, "join the time namespace");
+		goto fail;
+	}
+	pid_t pid = clone_init(flags, &pidfd);
+	if (pid < 0) {
+		r = error_errno(err, errno, "clone the container init");
+		goto fail;
+	}
+	if (pid == 0)
+		init_main(&ctx);
+	close(sv[1]);
+	sv[1] = -1;
+	close(fifo_fd);
+	fifo_fd = -1;
+
+	if (ns.new_flags & CLONE_NEWUSER) {
+		r = userns_write_mappings(pid, config->linux_config, err);
+		if (r < 0)
+			goto fail;
+	}
+	r = cgroup_set_enter(&cgroups, pid, err);
+	if (r < 0)
+		goto fail;
+	uint64_t start_time = 0;
+	if (proc_start_time(pid, &start_time, NULL) < 0) {
+		r = error_errno(err, ESRCH, "container init exited early");
+		goto fail;
+	}
+	s->init_pid = (struct opt_int){ true, pid };
+	s->init_start_time = (struct opt_uint){ true, start_time };
+	r = container_state_json(&c, OCI_STATUS_CREATING, &state_json, err);
+	if (r == 0)
+		r = sync_send(sv[0], SYNC_GO, 0, state_json, -1) < 0 ? error_errno(err, EPIPE, "start the container init")
+								     : 0;
+	if (r == 0)
+		r = serve_init(&c, config, o, sv[0], ret, err);
+	if (r < 0)
+		goto fail;
+	if (o->pid_file) {
+		r = write_pid_file(o->pid_file, pid, err);
+		if (r < 0)
+			goto fail;
+	}
+	s->status = OCI_STATUS_CREATED;
+	r = cgroup_set_to_maps(&cgroups, &s->cgroup_paths, &s->cgroup_created);
+	if (r < 0) {
+		r = error_errno(err, -r, "record cgroups");
+		goto fail;
+	}
+	r = container_save(&c, err);
+	if (r < 0)
+		goto fail;
+	ret->pid = pid;
+	ret->pidfd = TAKE_FD(pidfd);
+	r = 0;
+	goto out;
+fail:
+	if (ret->pty_master >= 0) {
+		close(ret->pty_master);
+		ret->pty_master = -1;
+	}
+	undo_create(&c, &cgroups, pidfd);
+out:
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	namespace_plan_close(&ns);
+	cgroup_set_clear(&cgroups);
+	container_close(&c);
+	return r;
+}
+
+int container_start(const char *root, const char *id, berth_error **err)
+{
+	struct container c;
+	_cleanup_config_ struct oci_config *config = NULL;
+	int r = container_open(root, id, true, &c, err);
+	if (r < 0)
+		return r;
+	enum oci_status status = container_status(&c);
+	if (status != OCI_STATUS_CREATED) {
+		r = status == OCI_STATUS_STOPPED ? error_new(err, EINVAL, "cannot start a container that has stopped")
+		    : status == OCI_STATUS_RUNNING ? error_new(err, EINVAL, "cannot start an already running container")
+						   : error_new(err, EINVAL, "cannot start a container in the %s state",
+							       oci_status_names[status]);
+		container_close(&c);
+		return r;
+	}
+	r = container_load_config(&c, &config, err);
+	if (r < 0) {
+		container_close(&c);
+		return r;
+	}
+	/* The init holds the fifo open read-write: with it gone, there is no reader and open fails (ENXIO). */
+	_cleanup_close_ int fd = openat(c.dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || write(fd, "0", 1) != 1) {
+		r = error_errno(err, errno == ENXIO ? ESRCH : errno, "start \"%s\"", id);
+		container_close(&c);
+		return r;
+	}
+	(void) unlinkat(c.dirfd, "exec.fifo", 0);
+	if (config->hooks && config->hooks->poststart.len) {
+		_cleanup_free_ char *state = NULL;
+		_cleanup_error_ berth_error *hook_err = NULL;
+		if (container_state_json(&c, OCI_STATUS_RUNNING, &state, err) == 0 &&
+		    hooks_run(&config->hooks->poststart, "poststart", state, &hook_err) < 0)
+			/* runtime-spec: a failing poststart hook is a warning; the container goes on. */
+			dprintf(2, "berth: warning: %s\n", hook_err->message);
+	}
+	container_close(&c);
+	return 0;
+}
+
+static int signal_all(const struct container *c, int sig)
+{
+	struct cgroup_set set;
+	pid_t *pids = NULL;
+	size_t n = 0;
+	int r = cgroup_set_from_maps(&c->state->cgroup_paths, &c->state->cgroup_created, &set);
+	if (r < 0)
+		return r;
+	r = cgroup_set_pids(&set, &pids, &n);
+	cgroup_set_clear(&set);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		(void) kill(pids[i], sig);
+	free(pids);
+	return r;
+}
+
+/* Signal the init through a pidfd taken only after checking it is still our init (no pid reuse race). */
+static int signal_init(const struct container *c, int sig)
+{
+	pid_t pid = (pid_t) c->state->init_pid.value;
+	_cleanup_close_ int pidfd = pidfd_open_pid(pid);
+	if (pidfd < 0)
+		return pidfd;
+	if (!proc_is_alive(pid, c->state->init_start_time.value))
+		return -ESRCH;
+	return pidfd_send(pidfd, sig);
+}
+
+int container_kill(const char *root, const char *id, int sig, bool all, berth_error **err)
+{
+	struct container c;
+	int r = container_open(root, id, false, &c, err);
+	if (r < 0)
+		return r;
+	enum oci_status status = container_status(&c);
+	if (status == OCI_STATUS_STOPPED || status == OCI_STATUS_CREATING) {
+		if (all && status == OCI_STATUS_STOPPED)
+			(void) signal_all(&c, sig); /* leftover processes of a stopped init */
+		container_close(&c);
+		return all ? 0 : error_new(err, ESRCH, "container \"%s\" is not running", id);
+	}
+	r = all ? signal_all(&c, sig) : signal_init(&c, sig);
+	if (r == -ESRCH && !all)
+		r = error_new(err, ESRCH, "container \"%s\" is not running", id);
+	else if (r < 0)
+		r = error_errno(err, -r, "kill \"%s\"", id);
+	container_close(&c);
+	return r;
+}
+
+/* Wait until the init is gone (reaped or a zombie), up to timeout_ms. */
+static bool wait_init_gone(const struct container *c, int timeout_ms)
+{
+	for (int waited = 0; waited < timeout_ms; waited += 10) {
+		if (!proc_is_alive((pid_t) c->state->init_pid.value, c->state->init_start_time.value))
+			return true;
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
+	return false;
+}
+
+int container_delete(const char *root, const char *id, bool force, berth_error **err)
+{
+	struct container c;
+	_cleanup_config_ struct oci_config *config = NULL;
+	int r = container_open(root, id, true, &c, err);
+	if (r == -ENOENT && force) {
+		/* runc: delete --force of an unknown container succeeds (the shim calls it twice). */
+		error_freep(err);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	enum oci_status status = container_status(&c);
+	if ((status == OCI_STATUS_RUNNING || status == OCI_STATUS_PAUSED) && !force) {
+		r = error_new(err, EBUSY, "cannot delete container \"%s\" that is not stopped: %s", id,
+			      oci_status_names[status]);
+		container_close(&c);
+		return r;
+	}
+	if (status != OCI_STATUS_STOPPED) {
+		/* A created container (runc deletes those without --force) or a forced running one. */
+		(void) signal_all(&c, SIGKILL);
+		if (c.state->init_pid.set)
+			(void) signal_init(&c, SIGKILL);
+		if (c.state->init_pid.set && !wait_init_gone(&c, 10000)) {
+			r = error_new(err, EBUSY, "delete \"%s\": the container init did not die after SIGKILL", id);
+			container_close(&c);
+			return r;
+		}
+	}
+	if (container_load_config(&c, &config, NULL) == 0 && config->hooks && config->hooks->poststop.len) {
+		_cleanup_free_ char *state = NULL;
+		_cleanup_error_ berth_error *hook_err = NULL;
+		if (container_state_json(&c, OCI_STATUS_STOPPED, &state, err) == 0 &&
+		    hooks_run(&config->hooks->poststop, "poststop", state, &hook_err) < 0)
+			/* runtime-spec: a failing poststop hook is logged; delete carries on. */
+			dprintf(2, "berth: warning: %s\n", hook_err->message);
+	}
+	struct cgroup_set set;
+	if (cgroup_set_from_maps(&c.state->cgroup_paths, &c.state->cgroup_created, &set) == 0) {
+		(void) signal_all(&c, SIGKILL);
+		r = cgroup_set_remove(&set, err);
+		cgroup_set_clear(&set);
+	}
+	int r2 = container_remove_dir(&c, r < 0 ? NULL : err);
+	container_close(&c);
+	return r < 0 ? r : r2;
+}
+
+int container_state(const char *root, const char *id, char **ret_json, berth_error **err)
+{
+	struct container c;
+	int r = container_open(root, id, false, &c, err);
+	if (r < 0)
+		return r;
+	r = container_state_json(&c, container_status(&c), ret_json, err);
+	container_close(&c);
+	return r;
+}

@@ -1,0 +1,43 @@
+/* The container lifecycle (runtime-spec runtime.md#operations), composed from the layers below. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "oci/state.h"
+#include "util/error.h"
+
+struct create_options {
+	const char *root;
+	const char *id;
+	const char *bundle;         /* NULL: the current directory */
+	const char *pid_file;
+	const char *console_socket;
+	bool no_pivot;
+	bool no_new_keyring;
+	int preserve_fds;           /* --preserve-fds, plus LISTEN_FDS when set */
+	bool listen_fds;            /* pass LISTEN_FDS/LISTEN_PID on */
+	bool cgroups_disabled;      /* --cgroup-manager disabled */
+	bool systemd_cgroup;
+};
+
+struct created_container {
+	pid_t pid;        /* host pid of the init */
+	int pidfd;        /* a pidfd of the init (owned by the caller) */
+	int pty_master;   /* terminal without --console-socket (run): the master, else -1 */
+};
+
+/* create: everything up to "waiting for start". On failure nothing is left behind. */
+int container_create(const struct create_options *o, struct created_container *ret, berth_error **err);
+
+/* start: let the init exec the user's program; then poststart hooks. */
+int container_start(const char *root, const char *id, berth_error **err);
+
+/* kill: one signal to the init, or with all to every process of the container's cgroup. */
+int container_kill(const char *root, const char *id, int sig, bool all, berth_error **err);
+
+/* delete: a stopped (or, with force, any) container: processes, poststop hooks, cgroups, state. */
+int container_delete(const char *root, const char *id, bool force, berth_error **err);
+
+/* The runtime-spec state JSON of a container. */
+int container_state(const char *root, const char *id, char **ret_json, berth_error **err);

@@ -1,0 +1,11 @@
+/* OCI hooks (config.md#posix-platform-hooks): run with the state JSON on stdin, args, env and timeout. */
+#pragma once
+
+#include "oci/config.h"
+#include "util/error.h"
+
+/*
+ * Run every hook of a list in order; the first failure stops and is returned
+ * as "<kind> hook `path`: exited with status 3: <its output>".
+ */
+int hooks_run(const oci_hook_list *hooks, const char *kind, const char *state_json, berth_error **err);

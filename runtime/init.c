@@ -1,0 +1,267 @@
+#include "runtime/init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "namespaces/devices.h"
+#include "namespaces/mounts.h"
+#include "namespaces/network.h"
+#include "namespaces/rootfs.h"
+#include "namespaces/rootfs_path.h"
+#include "runtime/console.h"
+#include "runtime/hooks.h"
+#include "runtime/process.h"
+#include "runtime/sync.h"
+#include "util/fs.h"
+
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+
+static bool in_new_namespace(const struct init_context *ctx, enum oci_namespace_type t)
+{
+	return ctx->namespaces->has[t] && ctx->namespaces->join_fds[t] < 0;
+}
+
+static bool dev_is_bind_mounted(const struct oci_config *c)
+{
+	for (size_t i = 0; i < c->mounts.len; i++) {
+		const struct oci_mount *m = &c->mounts.items[i];
+		if (strcmp(m->destination, "/dev") != 0)
+			continue;
+		if (m->type && strcmp(m->type, "bind") == 0)
+			return true;
+		for (size_t j = 0; j < m->options.len; j++)
+			if (strcmp(m->options.items[j], "bind") == 0 || strcmp(m->options.items[j], "rbind") == 0)
+				return true;
+	}
+	return false;
+}
+
+/* linux.sysctl, written through the container's own /proc (checked to be procfs). */
+static int apply_sysctl(const struct oci_linux *l, berth_error **err)
+{
+	if (!l || !l->sysctl.len)
+		return 0;
+	_cleanup_close_ int sys = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct statfs sf;
+	if (sys < 0 || fstatfs(sys, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
+		return error_new(err, EPERM, "linux.sysctl: /proc/sys in the container is not procfs (mount proc first)");
+	for (size_t i = 0; i < l->sysctl.len; i++) {
+		char path[512];
+		snprintf(path, sizeof(path), "%s", l->sysctl.keys[i]);
+		for (char *p = path; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		_cleanup_close_ int fd = openat(sys, path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		int r = fd < 0 ? -errno : write_all(fd, l->sysctl.values[i], strlen(l->sysctl.values[i]));
+		if (r < 0)
+			return error_errno(err, -r, "linux.sysctl: set %s to \"%s\"", l->sysctl.keys[i], l->sysctl.values[i]);
+	}
+	return 0;
+}
+
+static int setup_rootfs(const struct init_context *ctx, const char *state_json, berth_error **err)
+{
+	const struct oci_config *c = ctx->config;
+	const struct oci_linux *l = c->linux_config;
+	int propagation = l ? l->rootfs_propagation : 0;
+	_cleanup_close_ int rootfd = rootfs_prepare(ctx->rootfs, propagation, err);
+	if (rootfd < 0)
+		return rootfd;
+
+	struct mount_context mc = {
+		.rootfd = rootfd,
+		.bundlefd = ctx->bundlefd,
+		.cgroups = ctx->cgroups,
+		.cgroup_namespace = ctx->namespaces->has[OCI_NS_CGROUP],
+	};
+	for (size_t i = 0; i < c->mounts.len; i++) {
+		int r = mount_config_entry(&mc, &c->mounts.items[i], err);
+		if (r < 0)
+			return r;
+	}
+	if (!dev_is_bind_mounted(c)) {
+		int r = devices_create(rootfd, l, ctx->namespaces->has[OCI_NS_USER], err);
+		if (r == 0)
+			r = devices_create_links(rootfd, err);
+		if (r < 0)
+			return r;
+	}
+
+	/* runtime-spec: prestart and createRuntime run now, in berth; createContainer here, before the pivot. */
+	struct sync_msg reply;
+	int r = sync_send(ctx->sync_fd, SYNC_HOOKS, 0, NULL, -1);
+	if (r < 0)
+		return error_errno(err, -r, "ask for the createRuntime hooks");
+	r = sync_recv(ctx->sync_fd, &reply, NULL);
+	if (r < 0 || reply.type != SYNC_HOOKS_DONE)
+		return r < 0 ? error_errno(err, -r, "wait for the createRuntime hooks") : -ECANCELED;
+	if (c->hooks) {
+		r = hooks_run(&c->hooks->create_container, "createContainer", state_json, err);
+		if (r < 0)
+			return r;
+	}
+
+	if (l) {
+		r = rootfs_mask_paths(rootfd, &l->masked_paths, err);
+		if (r == 0)
+			r = rootfs_readonly_paths(rootfd, &l->readonly_paths, err);
+		if (r < 0)
+			return r;
+	}
+	r = rootfs_pivot(rootfd, ctx->no_pivot, err);
+	if (r < 0)
+		return r;
+	return rootfs_finish(c->root->readonly, propagation, err);
+}
+
+/* Everything from the clone to "ready"; on failure the caller reports err over the sync socket. */
+static int init_setup(const struct init_context *ctx, char *state_json, char **ret_executable, berth_error **err)
+{
+	const struct oci_config *c = ctx->config;
+	const struct oci_process *p = c->process;
+	const struct oci_linux *l = c->linux_config;
+	struct sync_msg msg;
+	int r;
+
+	/* berth has written the id mappings and placed us in the cgroups. */
+	r = sync_recv(ctx->sync_fd, &msg, NULL);
+	if (r < 0 || msg.type != SYNC_GO)
+		return r < 0 ? error_errno(err, -r, "wait for berth") : error_new(err, EPROTO, "unexpected message");
+	snprintf(state_json, sizeof(msg.text), "%s", msg.text);
+
+	if (p->exec_cpu_affinity && p->exec_cpu_affinity->initial) {
+		r = process_apply_cpu_affinity(p->exec_cpu_affinity->initial, "initial", err);
+		if (r < 0)
+			return r;
+	}
+	r = namespace_join_all(ctx->namespaces, err);
+	if (r < 0)
+		return r;
+	/* A cgroup namespace made after joining the cgroup shows the container its cgroup as "/". */
+	if (in_new_namespace(ctx, OCI_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+		return error_errno(err, errno, "create the cgroup namespace");
+	if (in_new_namespace(ctx, OCI_NS_NETWORK)) {
+		r = network_loopback_up(err);
+		if (r < 0)
+			return r;
+	}
+	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0)
+		return error_errno(err, errno, "hostname: set \"%s\"", c->hostname);
+	if (c->domainname && setdomainname(c->domainname, strlen(c->domainname)) < 0)
+		return error_errno(err, errno, "domainname: set \"%s\"", c->domainname);
+	if (!ctx->no_new_keyring) {
+		char name[256];
+		snprintf(name, sizeof(name), "_ses.%s", ctx->id);
+		/* A private session keyring; kernels or sandboxes without keyrings simply go without. */
+		if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 && errno != ENOSYS && errno != EACCES &&
+		    errno != EPERM)
+			return error_errno(err, errno, "join a new session keyring");
+	}
+	/* oom_score_adj through the host's /proc, before the pivot hides it. */
+	r = process_apply_limits(p, l, err);
+	if (r < 0)
+		return r;
+
+	r = setup_rootfs(ctx, state_json, err);
+	if (r < 0)
+		return r;
+	r = apply_sysctl(l, err);
+	if (r < 0)
+		return r;
+
+	if (p->terminal) {
+		int master = -1;
+		r = console_setup(p->console_size, &master, err);
+		if (r < 0)
+			return r;
+		r = sync_send(ctx->sync_fd, SYNC_PTY, 0, NULL, master);
+		close(master);
+		if (r < 0)
+			return error_errno(err, -r, "send the pty to berth");
+	}
+	/* CVE-2024-21626: cwd is resolved only after the pivot, so no host directory can be reached. */
+	if (chdir(p->cwd) < 0)
+		return error_errno(err, errno, "process.cwd: chdir to \"%s\"", p->cwd);
+	char cwd[16];
+	if (!getcwd(cwd, sizeof(cwd)) && errno != ERANGE)
+		return error_errno(err, errno, "process.cwd: \"%s\" is outside the container", p->cwd);
+	r = process_find_executable(p, ret_executable, err);
+	if (r < 0)
+		return r;
+	r = process_apply_labels(p, err);
+	if (r < 0)
+		return r;
+	return process_apply_credentials(p, ctx->namespaces->has[OCI_NS_USER], err);
+}
+
+void init_main(const struct init_context *ctx)
+{
+	const struct oci_process *p = ctx->config->process;
+	_cleanup_error_ berth_error *err = NULL;
+	char state_json[sizeof(((struct sync_msg *) 0)->text)];
+	char *executable = NULL;
+	char byte;
+
+	close(ctx->parent_sync_fd);
+	for (size_t i = 0; i < ARRAY_SIZE(ctx->state_fds); i++)
+		if (ctx->state_fds[i] >= 0)
+			close(ctx->state_fds[i]);
+	/* berth ignores SIGPIPE; the container must get the default back. */
+	signal(SIGPIPE, SIG_DFL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (init_setup(ctx, state_json, &executable, &err) < 0) {
+		sync_send_error(ctx->sync_fd, err);
+		_exit(1);
+	}
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	if (sync_send(ctx->sync_fd, SYNC_READY, 0, NULL, -1) < 0)
+		_exit(1);
+
+	/* Block until `start` writes to the fifo; EOF or an error means nobody will. */
+	ssize_t n;
+	while ((n = read(ctx->fifo_fd, &byte, 1)) < 0 && errno == EINTR)
+		;
+	if (n != 1)
+		_exit(1);
+	close(ctx->fifo_fd);
+
+	if (ctx->config->hooks && ctx->config->hooks->start_container.len) {
+		char *status = strstr(state_json, "\"status\":\"creating\"");
+		if (status)
+			memcpy(status, "\"status\":\"created\" ", 19);
+		if (hooks_run(&ctx->config->hooks->start_container, "startContainer", state_json, &err) < 0) {
+			dprintf(2, "berth: %s\n", err->message);
+			_exit(1);
+		}
+	}
+	if (p->exec_cpu_affinity && p->exec_cpu_affinity->final &&
+	    process_apply_cpu_affinity(p->exec_cpu_affinity->final, "final", &err) < 0) {
+		dprintf(2, "berth: %s\n", err->message);
+		_exit(1);
+	}
+	/* (Seccomp is loaded here, last before execve, once it lands.) */
+
+	/* Only stdio and the preserved fds reach the container; everything of berth's is CLOEXEC or closed here. */
+	unsigned int first_closed = 3 + (unsigned int) ctx->preserve_fds;
+	close(ctx->sync_fd);
+	syscall(SYS_close_range, first_closed, ~0U, 0);
+	for (int fd = 3; fd < (int) first_closed; fd++) {
+		int flags = fcntl(fd, F_GETFD);
+		if (flags >= 0)
+			fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+	}
+	execve(executable, p->args.items, ctx->env);
+	dprintf(2, "berth: exec \"%s\": %s\n", executable, strerror(errno));
+	_exit(127);
+}

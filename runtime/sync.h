@@ -1,0 +1,37 @@
+/*
+ * The channel between berth and the container's init while it is set up: a
+ * SOCK_SEQPACKET socketpair whose messages may carry one fd (the pty master).
+ * Errors in the init travel back as text, so the caller sees the cause
+ * ("mount \"proc\" on \"/proc\": Operation not permitted"), never a bare EOF.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "util/error.h"
+
+enum sync_type {
+	SYNC_GO = 1,       /* berth -> init: mappings written, cgroups joined; set up */
+	SYNC_HOOKS,        /* init -> berth: mounts done; run prestart/createRuntime now */
+	SYNC_HOOKS_DONE,   /* berth -> init */
+	SYNC_PTY,          /* init -> berth: the pty master (fd attached) */
+	SYNC_READY,        /* init -> berth: waiting for start */
+	SYNC_ERROR,        /* either way: code + message */
+};
+
+struct sync_msg {
+	uint32_t type;
+	int32_t code;
+	char text[3584];
+};
+
+int sync_send(int fd, enum sync_type type, int code, const char *text, int pass_fd);
+
+/* Receive one message; *ret_fd gets an attached fd or -1. Returns 0, -EPIPE on EOF, or -errno. */
+int sync_recv(int fd, struct sync_msg *msg, int *ret_fd);
+
+/* Send err as SYNC_ERROR. */
+void sync_send_error(int fd, const berth_error *err);
+
+/* Wait for a message of the given type; SYNC_ERROR from the peer becomes *err. */
+int sync_expect(int fd, enum sync_type type, int *ret_fd, berth_error **err);

@@ -1,0 +1,120 @@
+#include "util/proc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/fs.h"
+
+int proc_start_time(pid_t pid, uint64_t *ret_start_time, char *ret_state)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
+	buf[n] = '\0';
+	/* comm may contain spaces and parentheses: fields start after the last ')'. */
+	char *p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return -EIO;
+	p += 2;
+	char state = *p;
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -EIO;
+		p++;
+	}
+	if (ret_start_time)
+		*ret_start_time = strtoull(p, NULL, 10);
+	if (ret_state)
+		*ret_state = state;
+	return 0;
+}
+
+bool proc_is_alive(pid_t pid, uint64_t start_time)
+{
+	uint64_t now_start = 0;
+	char state = 0;
+	if (pid <= 0 || proc_start_time(pid, &now_start, &state) < 0)
+		return false;
+	return now_start == start_time && state != 'Z' && state != 'X';
+}
+
+int pidfd_open_pid(pid_t pid)
+{
+	int fd = (int) syscall(SYS_pidfd_open, pid, 0);
+	return fd < 0 ? -errno : fd;
+}
+
+int pidfd_send(int pidfd, int sig)
+{
+	return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+}
+
+static const struct {
+	const char *name;
+	int number;
+} signal_names[] = {
+	{ "ABRT", SIGABRT },   { "ALRM", SIGALRM }, { "BUS", SIGBUS },   { "CHLD", SIGCHLD },   { "CONT", SIGCONT },
+	{ "FPE", SIGFPE },     { "HUP", SIGHUP },   { "ILL", SIGILL },   { "INT", SIGINT },     { "IO", SIGIO },
+	{ "IOT", SIGIOT },     { "KILL", SIGKILL }, { "PIPE", SIGPIPE }, { "POLL", SIGPOLL },   { "PROF", SIGPROF },
+	{ "PWR", SIGPWR },     { "QUIT", SIGQUIT }, { "SEGV", SIGSEGV }, { "STKFLT", SIGSTKFLT }, { "STOP", SIGSTOP },
+	{ "SYS", SIGSYS },     { "TERM", SIGTERM }, { "TRAP", SIGTRAP }, { "TSTP", SIGTSTP },   { "TTIN", SIGTTIN },
+	{ "TTOU", SIGTTOU },   { "URG", SIGURG },   { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },   { "VTALRM", SIGVTALRM },
+	{ "WINCH", SIGWINCH }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
+};
+
+int signal_parse(const char *name)
+{
+	if (!name || !*name)
+		return -EINVAL;
+	if (isdigit((unsigned char) name[0])) {
+		char *end = NULL;
+		errno = 0;
+		long n = strtol(name, &end, 10);
+		if (errno || *end || n <= 0 || n > SIGRTMAX)
+			return -EINVAL;
+		return (int) n;
+	}
+	const char *bare = strncasecmp(name, "SIG", 3) == 0 ? name + 3 : name;
+	for (size_t i = 0; i < ARRAY_SIZE(signal_names); i++)
+		if (strcasecmp(signal_names[i].name, bare) == 0)
+			return signal_names[i].number;
+	if (strncasecmp(bare, "RTMIN", 5) == 0 || strncasecmp(bare, "RTMAX", 5) == 0) {
+		bool min = strncasecmp(bare, "RTMIN", 5) == 0;
+		const char *rest = bare + 5;
+		long off = 0;
+		if (*rest) {
+			char *end = NULL;
+			off = strtol(rest, &end, 10);
+			if (*end || (min && off < 0) || (!min && off > 0))
+				return -EINVAL;
+		}
+		long n = (min ? SIGRTMIN : SIGRTMAX) + off;
+		return n >= SIGRTMIN && n <= SIGRTMAX ? (int) n : -EINVAL;
+	}
+	return -EINVAL;
+}
+
+void time_rfc3339_nano(char *buf, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+	char base[32];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%09ldZ", base, ts.tv_nsec);
+}

@@ -1,0 +1,23 @@
+/* Process helpers: identity of a pid across reuse, pidfds, signal names, timestamps. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "util/error.h"
+
+/* Start time of pid (clock ticks since boot, /proc/<pid>/stat field 22) and its state letter. */
+int proc_start_time(pid_t pid, uint64_t *ret_start_time, char *ret_state);
+
+/* Whether pid is still the process that had start_time, and not a zombie. */
+bool proc_is_alive(pid_t pid, uint64_t start_time);
+
+int pidfd_open_pid(pid_t pid);
+int pidfd_send(int pidfd, int sig);
+
+/* "KILL", "SIGKILL", "9" -> 9; returns -EINVAL for anything else. */
+int signal_parse(const char *name);
+
+/* Current time as RFC 3339 with nanoseconds in UTC, as runc's state shows ("...T04:58:40.610654402Z"). */
+void time_rfc3339_nano(char *buf, size_t size);
