@@ -273,9 +273,9 @@ int container_create(const struct create_options *o, struct created_container *r
 	s->created = strdup(created);
 	s->owner = strdup(pw ? pw->pw_name : "");
 	s->status = OCI_STATUS_CREATING;
+	/* Borrowed from the config for as long as c lives; given back at the end. */
 	s->annotations = config->annotations;
 	r = container_save(&c, err);
-	s->annotations = (struct string_map){ 0 };
 	if (r == 0)
 		r = model_to_json(&oci_config_type, config, NULL, &config_json, NULL, err);
 	if (r == 0)
@@ -407,6 +407,8 @@ out:
 		close(sv[1]);
 	namespace_plan_close(&ns);
 	cgroup_set_clear(&cgroups);
+	if (c.state)
+		c.state->annotations = (struct string_map){ 0 };
 	container_close(&c);
 	return r;
 }

@@ -1,6 +1,7 @@
 """Shared fixtures for berth's integration tests: the binary, private roots, helpers."""
 import os
 import subprocess
+import tempfile
 import uuid
 
 import pytest
@@ -10,23 +11,43 @@ GOLDEN = os.path.join(os.path.dirname(__file__), "golden")
 
 
 class Result:
-    def __init__(self, proc):
-        self.rc = proc.returncode
-        self.out = proc.stdout
-        self.err = proc.stderr
+    def __init__(self, rc, out, err):
+        self.rc = rc
+        self.out = out
+        self.err = err
 
     def __repr__(self):
         return f"rc={self.rc} out={self.out!r} err={self.err!r}"
 
 
-def berth(*args, root=None, input=None, cwd=None, env=None, timeout=30):
-    """Run berth with args; `root` is passed as --root before the subcommand."""
+def berth(*args, root=None, input=None, cwd=None, env=None, timeout=30, stdin=None):
+    """Run berth with args; `root` is passed as --root before the subcommand.
+
+    Output goes through files, not pipes: a created container keeps berth's stdio
+    (as with runc), so waiting for EOF would wait for the container to exit.
+    """
     argv = [BERTH]
     if root is not None:
         argv += ["--root", str(root)]
     argv += [str(a) for a in args]
-    proc = subprocess.run(argv, input=input, capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout)
-    return Result(proc)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        stdin_arg = subprocess.PIPE if input is not None else (stdin if stdin is not None else subprocess.DEVNULL)
+        proc = subprocess.Popen(argv, stdin=stdin_arg, stdout=out, stderr=err, cwd=cwd, env=env, text=True)
+        if input is not None:
+            try:
+                proc.stdin.write(input)
+            except BrokenPipeError:
+                pass
+            proc.stdin.close()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise
+        out.seek(0)
+        err.seek(0)
+        return Result(proc.returncode, out.read(), err.read())
 
 
 @pytest.fixture
@@ -52,3 +73,111 @@ def golden(name, actual):
     with open(path) as f:
         expected = f.read()
     assert actual == expected, f"{name} differs from its golden file"
+
+
+# ---- containers -----------------------------------------------------------------------------
+
+import json
+import shutil
+import time
+
+BUSYBOX = shutil.which("busybox") or "/bin/busybox"
+
+
+@pytest.fixture(scope="session")
+def rootfs(tmp_path_factory):
+    """A busybox-static rootfs shared by the tests (mounted read-only into containers)."""
+    path = tmp_path_factory.mktemp("rootfs")
+    for d in ("bin", "dev", "proc", "sys", "tmp", "etc", "root", "work"):
+        (path / d).mkdir()
+    shutil.copy(BUSYBOX, path / "bin" / "busybox")
+    applets = subprocess.run([BUSYBOX, "--list"], capture_output=True, text=True, check=True).stdout.split()
+    for applet in applets:
+        if applet != "busybox":
+            os.symlink("busybox", path / "bin" / applet)
+    (path / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n")
+    (path / "etc" / "group").write_text("root:x:0:\ntty:x:5:\nnogroup:x:65534:\n")
+    return path
+
+
+def default_config():
+    """berth's own default spec, made non-interactive."""
+    with open(os.path.join(GOLDEN, "spec.json")) as f:
+        config = json.load(f)
+    config["process"]["terminal"] = False
+    return config
+
+
+class Bundle:
+    def __init__(self, path, rootfs_path):
+        self.path = path
+        self.config = default_config()
+        self.config["root"]["path"] = str(rootfs_path)
+
+    def write(self):
+        with open(self.path / "config.json", "w") as f:
+            json.dump(self.config, f)
+        return self.path
+
+    def args(self, *argv):
+        self.config["process"]["args"] = list(argv)
+        return self
+
+
+@pytest.fixture
+def bundle(tmp_path, rootfs):
+    path = tmp_path / "bundle"
+    path.mkdir()
+    return Bundle(path, rootfs)
+
+
+def cgroup_dirs_named(name):
+    found = []
+    for base, dirs, _ in os.walk("/sys/fs/cgroup"):
+        if name in dirs:
+            found.append(os.path.join(base, name))
+        if base.count("/") > 8:
+            dirs[:] = []
+    return found
+
+
+def assert_nothing_left(root, cid, bundle_path=None):
+    """No state, cgroup, mount or process of the container may outlive it."""
+    assert not (root / cid).exists(), f"state directory of {cid} left behind"
+    assert cgroup_dirs_named(cid) == [], f"cgroups of {cid} left behind"
+    with open("/proc/self/mountinfo") as f:
+        mounts = f.read()
+    assert cid not in mounts
+    if bundle_path is not None:
+        assert str(bundle_path) not in mounts, "a mount of the bundle leaked into the host"
+
+
+@pytest.fixture
+def container(root, cid, bundle):
+    """A container id in a private root; afterwards it is force-deleted and checked for leaks."""
+    yield cid
+    berth("delete", "--force", cid, root=root)
+    assert_nothing_left(root, cid, bundle.path)
+
+
+def run(bundle, root, cid, *argv, timeout=30, **kw):
+    """`berth run` of argv in the bundle; returns Result."""
+    if argv:
+        bundle.args(*argv)
+    bundle.write()
+    return berth("run", "--bundle", bundle.path, cid, root=root, timeout=timeout, **kw)
+
+
+def state(root, cid):
+    r = berth("state", cid, root=root)
+    assert r.rc == 0, r
+    return json.loads(r.out)
+
+
+def wait_for(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
