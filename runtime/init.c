@@ -140,6 +140,9 @@ static int init_setup(const struct init_context *ctx, char *state_json, char **r
 		return r < 0 ? error_errno(err, -r, "wait for berth") : error_new(err, EPROTO, "unexpected message");
 	snprintf(state_json, sizeof(msg.text), "%s", msg.text);
 
+	/* In a new user namespace the init still has the host's ids: become the namespace's root. */
+	if (in_new_namespace(ctx, OCI_NS_USER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		return error_errno(err, errno, "become root in the user namespace (is 0 mapped?)");
 	if (p->exec_cpu_affinity && p->exec_cpu_affinity->initial) {
 		r = process_apply_cpu_affinity(p->exec_cpu_affinity->initial, "initial", err);
 		if (r < 0)

@@ -88,6 +88,7 @@ BUSYBOX = shutil.which("busybox") or "/bin/busybox"
 def rootfs(tmp_path_factory):
     """A busybox-static rootfs shared by the tests (mounted read-only into containers)."""
     path = tmp_path_factory.mktemp("rootfs")
+    path.chmod(0o755)  # an image's root is world-readable; mktemp's is not
     for d in ("bin", "dev", "proc", "sys", "tmp", "etc", "root", "work"):
         (path / d).mkdir()
     shutil.copy(BUSYBOX, path / "bin" / "busybox")
@@ -129,6 +130,19 @@ def bundle(tmp_path, rootfs):
     path = tmp_path / "bundle"
     path.mkdir()
     return Bundle(path, rootfs)
+
+
+@pytest.fixture
+def public_bundle(rootfs):
+    """A bundle whose rootfs every uid can reach: a remapped root (user namespace) is not the host's root."""
+    base = tempfile.mkdtemp(prefix="berth-test-", dir="/tmp")
+    os.chmod(base, 0o755)
+    public_rootfs = os.path.join(base, "rootfs")
+    shutil.copytree(rootfs, public_rootfs, symlinks=True)
+    bundle_dir = os.path.join(base, "bundle")
+    os.mkdir(bundle_dir)
+    yield Bundle(type(rootfs)(bundle_dir), public_rootfs)
+    shutil.rmtree(base)
 
 
 def cgroup_dirs_named(name):

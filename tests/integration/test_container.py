@@ -1,0 +1,287 @@
+"""What a container sees from inside: namespaces, the process' attributes, mounts, devices."""
+import os
+import platform
+
+import pytest
+
+from conftest import run
+
+
+def out(bundle, root, cid, script, **kw):
+    r = run(bundle, root, cid, "sh", "-c", script, **kw)
+    assert r.rc == 0, r
+    return r.out
+
+
+def test_namespaces_differ_from_the_hosts(bundle, root, container):
+    bundle.config["linux"]["namespaces"].append({"type": "time"})
+    kinds = ["pid", "net", "mnt", "ipc", "uts", "cgroup", "time"]
+    inside = out(bundle, root, container, " ; ".join(f"readlink /proc/self/ns/{k}" for k in kinds)).split()
+    for kind, link in zip(kinds, inside):
+        assert link != os.readlink(f"/proc/self/ns/{kind}"), kind
+
+
+def test_joining_a_namespace_by_path(bundle, root, container, tmp_path):
+    bundle.config["linux"]["namespaces"] = [
+        ns if ns["type"] != "uts" else {"type": "uts", "path": "/proc/self/ns/uts"}
+        for ns in bundle.config["linux"]["namespaces"]]
+    del bundle.config["hostname"]
+    assert out(bundle, root, container, "readlink /proc/self/ns/uts").strip() == os.readlink("/proc/self/ns/uts")
+
+
+def test_joining_a_path_that_is_not_that_namespace(bundle, root, cid, tmp_path):
+    bundle.config["linux"]["namespaces"].append({"type": "user", "path": "/proc/self/ns/net"})
+    r = run(bundle, root, cid, "true")
+    assert r.rc == 1
+    assert r.err.endswith("`/proc/self/ns/net` is not a user namespace\n")
+
+
+def test_user_namespace_mappings(public_bundle, root, container):
+    bundle = public_bundle
+    bundle.config["linux"]["namespaces"].append({"type": "user"})
+    bundle.config["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    bundle.config["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    text = out(bundle, root, container, "id -u; cat /proc/self/uid_map /proc/self/gid_map")
+    lines = [line.split() for line in text.splitlines()]
+    assert lines[0] == ["0"]
+    assert lines[1] == ["0", "100000", "65536"] and lines[2] == ["0", "100000", "65536"]
+
+
+def test_loopback_is_up_in_a_new_network_namespace(bundle, root, container):
+    flags = int(out(bundle, root, container, "cat /sys/class/net/lo/flags").strip(), 16)
+    assert flags & 0x1, "IFF_UP"
+
+
+def test_time_namespace_offsets(bundle, root, container):
+    bundle.config["linux"]["namespaces"].append({"type": "time"})
+    bundle.config["linux"]["timeOffsets"] = {"boottime": {"secs": 86400 * 365}, "monotonic": {"secs": 3600}}
+    inside = float(out(bundle, root, container, "cut -d' ' -f1 /proc/uptime"))
+    with open("/proc/uptime") as f:
+        host = float(f.read().split()[0])
+    assert inside - host > 86400 * 364
+
+
+def test_user_groups_umask_cwd_env(bundle, root, container):
+    bundle.config["process"]["user"] = {"uid": 1000, "gid": 1001, "additionalGids": [5, 6], "umask": 0o027}
+    bundle.config["process"]["cwd"] = "/tmp"
+    bundle.config["process"]["env"].append("GREETING=hello world")
+    text = out(bundle, root, container, 'id -u; id -g; id -G; umask; pwd; echo "$GREETING"').splitlines()
+    assert text == ["1000", "1001", "1001 5 6", "0027", "/tmp", "hello world"]
+
+
+def test_capabilities_all_five_sets(bundle, root, container):
+    caps = bundle.config["process"]["capabilities"]
+    caps["bounding"] = ["CAP_KILL", "CAP_NET_RAW", "CAP_CHOWN"]
+    caps["effective"] = caps["permitted"] = ["CAP_KILL", "CAP_NET_RAW"]
+    caps["inheritable"] = ["CAP_NET_RAW"]
+    caps["ambient"] = ["CAP_NET_RAW"]
+    status = dict(line.split(":\t") for line in out(bundle, root, container, "grep ^Cap /proc/self/status").splitlines())
+    kill, raw, chown = 1 << 5, 1 << 13, 1 << 0
+    assert int(status["CapBnd"], 16) == kill | raw | chown
+    assert int(status["CapEff"], 16) == kill | raw
+    assert int(status["CapPrm"], 16) == kill | raw
+    assert int(status["CapInh"], 16) == raw
+    assert int(status["CapAmb"], 16) == raw
+
+
+def test_no_new_privileges_off(bundle, root, container):
+    bundle.config["process"]["noNewPrivileges"] = False
+    assert "NoNewPrivs:\t0" in out(bundle, root, container, "grep NoNewPrivs /proc/self/status")
+
+
+def test_rlimits(bundle, root, container):
+    bundle.config["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "hard": 512, "soft": 256},
+                                           {"type": "RLIMIT_CORE", "hard": 0, "soft": 0}]
+    assert out(bundle, root, container, "ulimit -n; ulimit -Hn; ulimit -c").split() == ["256", "512", "0"]
+
+
+def test_rlimit_above_the_hosts_hard_limit_names_the_cause(bundle, root, cid):
+    import resource
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard == resource.RLIM_INFINITY or os.geteuid() != 0:
+        pytest.skip("needs a finite hard limit")
+    bundle.config["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "hard": hard * 1000, "soft": 1}]
+    r = run(bundle, root, cid, "true")
+    if r.rc == 0:
+        pytest.skip("this host may raise hard limits (CAP_SYS_RESOURCE)")
+    assert r.err.startswith("berth: process.rlimits[0]: setrlimit(RLIMIT_NOFILE"), r.err
+
+
+def test_oom_score_adj(bundle, root, container):
+    bundle.config["process"]["oomScoreAdj"] = 500
+    assert out(bundle, root, container, "cat /proc/self/oom_score_adj").strip() == "500"
+
+
+def test_hostname_domainname(bundle, root, container):
+    bundle.config["hostname"] = "box"
+    bundle.config["domainname"] = "example.org"
+    assert out(bundle, root, container, "hostname; cat /proc/sys/kernel/domainname").split() == ["box", "example.org"]
+
+
+def test_sysctl_in_the_containers_namespaces(bundle, root, container):
+    bundle.config["linux"]["sysctl"] = {"net.ipv4.ip_forward": "1", "kernel.shmmni": "1234"}
+    # /proc/sys is read-only by default: make it writable for this config.
+    bundle.config["linux"]["readonlyPaths"].remove("/proc/sys")
+    text = out(bundle, root, container, "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni")
+    assert text.split() == ["1", "1234"]
+    with open("/proc/sys/kernel/shmmni") as f:
+        assert f.read().strip() != "1234"
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="LINUX32 is tested on x86_64")
+def test_personality(bundle, root, container):
+    bundle.config["linux"]["personality"] = {"domain": "LINUX32"}
+    assert out(bundle, root, container, "uname -m").strip() in ("i686", "i386")
+
+
+def test_scheduler_and_cpu_affinity(bundle, root, container):
+    bundle.config["process"]["scheduler"] = {"policy": "SCHED_BATCH"}
+    bundle.config["process"]["execCPUAffinity"] = {"final": "0"}
+    text = out(bundle, root, container, "grep Cpus_allowed_list /proc/self/status; cut -d' ' -f41 /proc/self/stat")
+    lines = text.split()
+    assert lines[1] == "0"
+    assert lines[2] == "3", "SCHED_BATCH"
+
+
+def test_io_priority(bundle, root, container):
+    bundle.config["process"]["ioPriority"] = {"class": "IOPRIO_CLASS_IDLE", "priority": 0}
+    # busybox has no ionice: read it back through a tiny syscall from python is not possible in the
+    # container, so the effect is checked from outside while it runs.
+    bundle.args("sleep", "5").write()
+    from conftest import berth, state
+    import ctypes
+    assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0
+    pid = state(root, container)["pid"]
+    libc = ctypes.CDLL(None, use_errno=True)
+    value = libc.syscall(252, 1, pid)  # ioprio_get(IOPRIO_WHO_PROCESS, pid) on x86_64
+    assert value >> 13 == 3, "IOPRIO_CLASS_IDLE"
+
+
+def test_apparmor_profile_on_a_host_without_apparmor(bundle, root, cid):
+    if os.path.exists("/sys/kernel/security/apparmor"):
+        pytest.skip("this host has AppArmor")
+    bundle.config["process"]["apparmorProfile"] = "berth-test"
+    r = run(bundle, root, cid, "true")
+    assert r.rc == 1 and r.err == "berth: process.apparmorProfile: AppArmor is not enabled on this host\n"
+
+
+def test_masked_and_readonly_paths(bundle, root, container):
+    bundle.config["linux"]["maskedPaths"] += ["/proc/version", "/etc/passwd"]
+    text = out(bundle, root, container,
+               "wc -c < /proc/version; cat /etc/passwd | wc -c; ls /sys/firmware | wc -l; "
+               "echo 1 > /proc/sys/kernel/shmmni 2>/dev/null && echo writable || echo readonly")
+    assert text.split() == ["0", "0", "0", "readonly"]
+
+
+def test_root_readonly_and_writable(bundle, root, container, tmp_path):
+    text = out(bundle, root, container, "touch /x 2>/dev/null && echo rw || echo ro")
+    assert text.strip() == "ro"
+
+
+def test_bind_mounts_and_options(bundle, root, container, tmp_path):
+    data = tmp_path / "data"
+    (data / "sub").mkdir(parents=True)
+    (data / "file").write_text("content\n")
+    single = tmp_path / "single.txt"
+    single.write_text("one file\n")
+    bundle.config["mounts"] += [
+        {"destination": "/data", "type": "bind", "source": str(data), "options": ["rbind", "ro", "nosuid"]},
+        {"destination": "/work/deep/dir", "type": "bind", "source": str(data), "options": ["rbind", "rw"]},
+        {"destination": "/etc/single.txt", "type": "bind", "source": str(single), "options": ["bind", "ro"]},
+        {"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m", "mode=1770", "noexec"]},
+    ]
+    text = out(bundle, root, container,
+               "cat /data/file /etc/single.txt; touch /data/x 2>/dev/null && echo rw || echo ro; "
+               "touch /work/deep/dir/made && echo rw; grep -E ' /(data|scratch) ' /proc/self/mountinfo")
+    lines = text.splitlines()
+    assert lines[:4] == ["content", "one file", "ro", "rw"]
+    assert (data / "made").exists()
+    data_line = next(line for line in lines if " /data " in line)
+    assert " ro," in data_line and "nosuid" in data_line
+    scratch_line = next(line for line in lines if " /scratch " in line)
+    assert "noexec" in scratch_line and "size=1024k" in scratch_line and "mode=1770" in scratch_line
+
+
+def test_recursive_read_only_bind(bundle, root, container, tmp_path):
+    bundle.config["mounts"].append({"destination": "/hostproc", "type": "bind", "source": "/proc",
+                                    "options": ["rbind", "rro"]})
+    text = out(bundle, root, container, "grep ' /hostproc' /proc/self/mountinfo | grep -c ' rw,' || true")
+    assert text.strip() == "0", "every submount is read-only"
+
+
+def test_default_devices_and_links(bundle, root, container):
+    text = out(bundle, root, container,
+               "for d in null zero full random urandom tty; do stat -c '%n %F %t,%T %a' /dev/$d; done; "
+               "readlink /dev/ptmx; readlink /dev/fd; readlink /dev/stdin; head -c 4 /dev/zero | wc -c")
+    lines = text.splitlines()
+    assert lines[0] == "/dev/null character special file 1,3 666"
+    assert lines[5] == "/dev/tty character special file 5,0 666"
+    assert lines[6:9] == ["pts/ptmx", "/proc/self/fd", "/proc/self/fd/0"]
+    assert lines[9].strip() == "4"
+
+
+def test_config_devices(bundle, root, container):
+    bundle.config["linux"]["devices"] = [
+        {"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3, "fileMode": 0o620, "uid": 7, "gid": 8},
+        {"path": "/dev/sub/fifo", "type": "p"},
+    ]
+    text = out(bundle, root, container, "stat -c '%F %t,%T %a %u %g' /dev/mynull; stat -c '%F' /dev/sub/fifo")
+    assert text.splitlines() == ["character special file 1,3 620 7 8", "fifo"]
+
+
+def test_no_pivot(bundle, root, container):
+    bundle.write()
+    from conftest import berth
+    r = berth("run", "--no-pivot", "-b", bundle.path, container, root=root) if False else None
+    bundle.args("sh", "-c", "ls /bin/busybox").write()
+    r = berth("run", "--no-pivot", "-b", bundle.path, container, root=root)
+    assert r.rc == 0 and r.out.strip() == "/bin/busybox", r
+
+
+def test_only_stdio_reaches_the_container(bundle, root, container):
+    assert out(bundle, root, container, "ls /proc/self/fd").split() == ["0", "1", "2", "3"]  # 3: ls's own dir fd
+
+
+def run_with_fd3(bundle, root, cid, *flags, env=None):
+    """run with a pipe as fd 3 (placed by a shell: Python would close it); returns (result, read end)."""
+    import subprocess
+    from conftest import BERTH
+    r_fd, w_fd = os.pipe()
+    proc = subprocess.run(["bash", "-c", f'exec "$0" "$@" 3>&{w_fd}', BERTH, "--root", str(root), "run", *flags,
+                           "-b", str(bundle.path), cid], pass_fds=(w_fd,), capture_output=True, text=True,
+                          timeout=30, env=env)
+    os.close(w_fd)
+    return proc, r_fd
+
+
+def test_preserve_fds(bundle, root, container):
+    bundle.args("sh", "-c", "echo through-fd-3 >&3; ls /proc/self/fd | wc -l").write()
+    proc, r_fd = run_with_fd3(bundle, root, container, "--preserve-fds", "1")
+    assert proc.returncode == 0, proc
+    assert os.read(r_fd, 100) == b"through-fd-3\n"
+    assert proc.stdout.strip() == "5"  # 0 1 2 3 and ls' own
+    os.close(r_fd)
+
+
+def test_without_preserve_fds_inherited_fds_are_closed(bundle, root, container):
+    bundle.args("sh", "-c", "ls /proc/self/fd | wc -l").write()
+    proc, r_fd = run_with_fd3(bundle, root, container)
+    assert proc.returncode == 0, proc
+    assert proc.stdout.strip() == "4"  # 0 1 2 and ls' own: the caller's fd 3 does not leak in
+    os.close(r_fd)
+
+
+def test_listen_fds_are_passed_on(bundle, root, container):
+    bundle.args("sh", "-c", "echo $LISTEN_FDS $LISTEN_PID; echo via-listen-fd >&3").write()
+    # LISTEN_PID must name berth itself: the shell execs berth, keeping its pid.
+    import subprocess
+    from conftest import BERTH
+    r_fd, w_fd = os.pipe()
+    proc = subprocess.run(["bash", "-c", f'export LISTEN_PID=$$ LISTEN_FDS=1; exec "$0" "$@" 3>&{w_fd}', BERTH,
+                           "--root", str(root), "run", "-b", str(bundle.path), container],
+                          pass_fds=(w_fd,), capture_output=True, text=True, timeout=30)
+    os.close(w_fd)
+    assert proc.returncode == 0, proc
+    assert proc.stdout.split() == ["1", "1"]
+    assert os.read(r_fd, 100) == b"via-listen-fd\n"
+    os.close(r_fd)
