@@ -1,0 +1,110 @@
+"""Symlinks in the image never take berth outside the rootfs; the caller's subreaper collects the init."""
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from conftest import BERTH, Bundle, assert_nothing_left, berth, run
+
+
+@pytest.fixture
+def private_rootfs(rootfs, tmp_path):
+    path = tmp_path / "evil-rootfs"
+    shutil.copytree(rootfs, path, symlinks=True)
+    return path
+
+
+@pytest.fixture
+def host_target(tmp_path):
+    """A host directory an attacker would like berth to write into; it must stay empty."""
+    path = tmp_path / "host-target"
+    path.mkdir()
+    yield path
+    assert os.listdir(path) == [], "berth wrote outside the rootfs"
+
+
+def evil_bundle(tmp_path, rootfs_path):
+    b = Bundle(tmp_path / "bundle", rootfs_path)
+    b.path.mkdir()
+    return b
+
+
+def test_dev_symlink_to_the_host(tmp_path, private_rootfs, host_target, root, cid):
+    shutil.rmtree(private_rootfs / "dev")
+    os.symlink(str(host_target), private_rootfs / "dev")
+    b = evil_bundle(tmp_path, private_rootfs)
+    r = run(b, root, cid, "sh", "-c", "ls /dev/null")
+    berth("delete", "-f", cid, root=root)
+    assert_nothing_left(root, cid, b.path)
+    # Resolved inside the rootfs: the target path was created there, not on the host.
+    assert (private_rootfs / str(host_target).lstrip("/")).is_dir()
+    assert r.rc == 0, r
+
+
+def test_mount_destination_through_dotdot_symlink(tmp_path, private_rootfs, host_target, root, cid):
+    os.symlink("../../../../../../../../.." + str(host_target), private_rootfs / "escape")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "payload").write_text("x")
+    b = evil_bundle(tmp_path, private_rootfs)
+    b.config["mounts"].append({"destination": "/escape/sub", "type": "bind", "source": str(data), "options": ["rbind"]})
+    b.config["linux"]["devices"] = [{"path": "/escape/node", "type": "c", "major": 1, "minor": 3}]
+    r = run(b, root, cid, "sh", "-c", "cat /escape/sub/payload")
+    berth("delete", "-f", cid, root=root)
+    assert_nothing_left(root, cid, b.path)
+    assert r.rc == 0 and r.out == "x", r
+
+
+def test_proc_symlink_cannot_reach_host_proc(tmp_path, private_rootfs, root, cid):
+    os.rmdir(private_rootfs / "proc")
+    os.symlink("/proc/self/root", private_rootfs / "proc")
+    b = evil_bundle(tmp_path, private_rootfs)
+    r = run(b, root, cid, "true")
+    # Inside the rootfs "/proc/self/root" leads back to the /proc link itself: a loop, refused cleanly.
+    assert r.rc == 1
+    assert r.err == 'berth: mount "proc" on "/proc": destination: Too many levels of symbolic links\n'
+    assert_nothing_left(root, cid, b.path)
+
+
+SHIM = textwrap.dedent("""
+    import ctypes, json, os, signal, subprocess, sys, time
+    libc = ctypes.CDLL(None, use_errno=True)
+    assert libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER, as the shim and conmon do
+    berth, root, bundle, cid = sys.argv[1:5]
+    subprocess.run([berth, "--root", root, "create", "-b", bundle, cid], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pid = json.loads(subprocess.run([berth, "--root", root, "state", cid], capture_output=True, text=True).stdout)["pid"]
+    os.kill(pid, signal.SIGKILL)  # the init dies before start
+    _, status = os.waitpid(pid, 0)  # it must be our descendant to be collected here
+    print(os.WTERMSIG(status))
+    print(json.loads(subprocess.run([berth, "--root", root, "state", cid], capture_output=True, text=True).stdout)["status"])
+    subprocess.run([berth, "--root", root, "delete", cid], check=True)
+""")
+
+
+def test_init_that_dies_before_start_is_reaped_by_the_callers_subreaper(bundle, root, cid):
+    bundle.args("true").write()
+    r = subprocess.run([sys.executable, "-c", SHIM, BERTH, str(root), str(bundle.path), cid],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r
+    assert r.stdout.split() == ["9", "stopped"]
+    assert_nothing_left(root, cid, bundle.path)
+
+
+def test_run_leaves_no_zombie(bundle, root, container):
+    bundle.args("sh", "-c", "sleep 0.1 & exit 0").write()
+    assert berth("run", "-b", bundle.path, container, root=root).rc == 0
+    zombies = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                if fields[0] == "Z" and int(fields[1]) == os.getpid():
+                    zombies.append(pid)
+            except OSError:
+                pass
+    assert zombies == []
