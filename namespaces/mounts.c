@@ -17,7 +17,7 @@
 #define MS_NOSYMFOLLOW 256
 #endif
 
-enum option_kind { OPT_SET, OPT_CLEAR, OPT_PROPAGATION, OPT_ATTR_SET, OPT_ATTR_CLEAR, OPT_SPECIAL };
+enum option_kind { OPT_SET, OPT_CLEAR, OPT_PROPAGATION, OPT_ATTR_SET, OPT_ATTR_CLEAR, OPT_ATIME_SET, OPT_ATIME_CLEAR, OPT_SPECIAL };
 
 static const struct {
 	const char *name;
@@ -56,14 +56,26 @@ static const struct {
 	{ "rnodev", OPT_ATTR_SET, MOUNT_ATTR_NODEV },       { "rdev", OPT_ATTR_CLEAR, MOUNT_ATTR_NODEV },
 	{ "rnoexec", OPT_ATTR_SET, MOUNT_ATTR_NOEXEC },     { "rexec", OPT_ATTR_CLEAR, MOUNT_ATTR_NOEXEC },
 	{ "rnodiratime", OPT_ATTR_SET, MOUNT_ATTR_NODIRATIME }, { "rdiratime", OPT_ATTR_CLEAR, MOUNT_ATTR_NODIRATIME },
-	{ "rrelatime", OPT_ATTR_SET, MOUNT_ATTR_RELATIME }, { "rnorelatime", OPT_ATTR_CLEAR, MOUNT_ATTR_RELATIME },
-	{ "rnoatime", OPT_ATTR_SET, MOUNT_ATTR_NOATIME },   { "ratime", OPT_ATTR_CLEAR, MOUNT_ATTR_NOATIME },
-	{ "rstrictatime", OPT_ATTR_SET, MOUNT_ATTR_STRICTATIME }, { "rnostrictatime", OPT_ATTR_CLEAR, MOUNT_ATTR_STRICTATIME },
+	/* The atime modes are one field of the mount: setting one replaces the others. */
+	{ "rrelatime", OPT_ATIME_SET, MOUNT_ATTR_RELATIME }, { "rnorelatime", OPT_ATIME_CLEAR, MOUNT_ATTR_RELATIME },
+	{ "rnoatime", OPT_ATIME_SET, MOUNT_ATTR_NOATIME },   { "ratime", OPT_ATIME_CLEAR, MOUNT_ATTR_NOATIME },
+	{ "rstrictatime", OPT_ATIME_SET, MOUNT_ATTR_STRICTATIME }, { "rnostrictatime", OPT_ATIME_CLEAR, MOUNT_ATTR_STRICTATIME },
 	{ "rnosymfollow", OPT_ATTR_SET, MOUNT_ATTR_NOSYMFOLLOW }, { "rsymfollow", OPT_ATTR_CLEAR, MOUNT_ATTR_NOSYMFOLLOW },
 	/* berth's own handling */
 	{ "bind", OPT_SPECIAL, 1 },               { "rbind", OPT_SPECIAL, 2 },
 	{ "tmpcopyup", OPT_SPECIAL, 3 },
 };
+
+const char *const *mount_option_names(void)
+{
+	static const char *names[ARRAY_SIZE(option_table) + 1];
+	size_t n = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(option_table); i++)
+		if (strcmp(option_table[i].name, "tmpcopyup") != 0) /* recognised only to refuse it */
+			names[n++] = option_table[i].name;
+	names[n] = NULL;
+	return names;
+}
 
 int mount_options_parse(const struct string_list *options, struct mount_options *ret)
 {
@@ -105,11 +117,15 @@ int mount_options_parse(const struct string_list *options, struct mount_options 
 			ret->propagation = v;
 			break;
 		case OPT_ATTR_SET:
-			/* The atime modes are one field: clearing the mask lets the new one in. */
-			if (v & MOUNT_ATTR__ATIME || v == MOUNT_ATTR_RELATIME)
-				ret->attr_clr |= MOUNT_ATTR__ATIME;
 			ret->attr_set |= v;
-			ret->attr_clr &= ~v | MOUNT_ATTR__ATIME;
+			ret->attr_clr &= ~v;
+			break;
+		case OPT_ATIME_SET:
+		case OPT_ATIME_CLEAR:
+			/* mount_setattr wants the whole atime mask cleared to change the mode; "clear" means relatime. */
+			ret->attr_clr |= MOUNT_ATTR__ATIME;
+			ret->attr_set = (ret->attr_set & ~(unsigned long long) MOUNT_ATTR__ATIME) |
+					(option_table[k].kind == OPT_ATIME_SET ? v : MOUNT_ATTR_RELATIME);
 			break;
 		case OPT_ATTR_CLEAR:
 			ret->attr_clr |= v;

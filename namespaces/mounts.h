@@ -32,5 +32,8 @@ struct mount_context {
 /* Mount one config entry inside the rootfs. Errors read like `mount "proc" on "/proc": <cause>`. */
 int mount_config_entry(const struct mount_context *ctx, const struct oci_mount *m, berth_error **err);
 
+/* The option names berth recognises (features' mountOptions), NULL-terminated. */
+const char *const *mount_option_names(void);
+
 /* Bind the file or directory at fd srcfd onto dstfd, with flags applied by a remount. */
 int mount_bind_fd(int srcfd, int dstfd, bool recursive, unsigned long flags);

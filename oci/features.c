@@ -1,12 +1,6 @@
-/*
- * What berth implements, as the features document reports it. features.md:
- * an absent property means "unknown", so a property appears here only once the
- * code behind it exists, and tests/integration/test_features.py ties each
- * claim to a container that exercises it.
- */
+/* The features document's model (features.md, features-linux.md); cmd/features.c fills it. */
 #include "oci/features.h"
 
-#include "oci/config.h"
 
 #define FIELD_BOOL(st, m, json) F_OPT_BOOL(st, m, json)
 
@@ -78,16 +72,7 @@ static const struct model_field features_fields[] = {
 };
 const struct model_type oci_features_type = MODEL_TYPE(struct oci_features, features_fields, NULL);
 
-int oci_features_json(const char *version, const char *commit, char **ret_json, berth_error **err)
+int oci_features_json(const struct oci_features *features, char **ret_json, berth_error **err)
 {
-	/* The document only borrows these strings: it is emitted, never freed through the model. */
-	char *annotation_keys[] = { (char *) "org.berth.commit", (char *) "org.berth.version" };
-	char *annotation_values[] = { (char *) commit, (char *) version };
-	struct oci_features f = {
-		.oci_version_min = (char *) OCI_SPEC_VERSION_MIN,
-		.oci_version_max = (char *) OCI_SPEC_VERSION,
-		.annotations = { annotation_keys, annotation_values, ARRAY_SIZE(annotation_keys) },
-	};
-
-	return model_to_json(&oci_features_type, &f, "    ", ret_json, NULL, err);
+	return model_to_json(&oci_features_type, features, "    ", ret_json, NULL, err);
 }

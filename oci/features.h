@@ -53,5 +53,5 @@ struct oci_features {
 
 extern const struct model_type oci_features_type;
 
-/* The features document of this build of berth as JSON; commit goes into its annotations. */
-int oci_features_json(const char *version, const char *commit, char **ret_json, berth_error **err);
+/* The features document as JSON (indented as runc prints it). */
+int oci_features_json(const struct oci_features *features, char **ret_json, berth_error **err);

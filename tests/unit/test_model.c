@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "oci/config.h"
-#include "oci/features.h"
 #include "oci/state.h"
 
 static struct oci_config *parse_ok(const char *json)
@@ -104,16 +103,6 @@ Test(model, state_is_written_as_runc_writes_it)
 	cr_assert_eq(back->status, OCI_STATUS_RUNNING);
 	cr_assert_eq(back->pid.value, 4937);
 	model_free(&oci_state_type, back);
-}
-
-Test(model, features_name_the_spec_range)
-{
-	_cleanup_free_ char *json = NULL;
-	_cleanup_error_ berth_error *err = NULL;
-	cr_assert_eq(oci_features_json("9.9.9", "abc", &json, &err), 0);
-	cr_assert_not_null(strstr(json, "\"ociVersionMin\": \"1.0.0\""));
-	cr_assert_not_null(strstr(json, "\"ociVersionMax\": \"1.3.0\""));
-	cr_assert_not_null(strstr(json, "\"org.berth.commit\": \"abc\""));
 }
 
 Test(model, container_state_file_round_trips)
