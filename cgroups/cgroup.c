@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -110,12 +111,17 @@ int cgroup_set_plan(const char *cgroups_path, const char *id, struct cgroup_set 
 	while (getline(&line, &cap, f) > 0 && r == 0) {
 		/* id parent maj:min root mountpoint options [optional...] - fstype source superoptions */
 		char root[1024], mountpoint[1024], fstype[64], superopts[512];
+		unsigned major = 0, minor = 0;
 		char *dash = strstr(line, " - ");
-		if (!dash || sscanf(line, "%*s %*s %*s %1023s %1023s", root, mountpoint) != 2 ||
+		if (!dash || sscanf(line, "%*s %*s %u:%u %1023s %1023s", &major, &minor, root, mountpoint) != 4 ||
 		    sscanf(dash + 3, "%63s %*s %511s", fstype, superopts) != 2)
 			continue;
 		bool v2 = strcmp(fstype, "cgroup2") == 0;
 		if (!v2 && strcmp(fstype, "cgroup") != 0)
+			continue;
+		/* A mount hidden under a later one (cgroup2 mounted over the v1 tmpfs) is not reachable: skip it. */
+		struct stat st;
+		if (stat(mountpoint, &st) < 0 || major(st.st_dev) != major || minor(st.st_dev) != minor)
 			continue;
 		const char *own_path = NULL;
 		for (size_t i = 0; i < n_own && !own_path; i++) {

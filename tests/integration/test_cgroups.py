@@ -1,0 +1,105 @@
+"""The container is placed in its cgroups: every v1 hierarchy and cgroup2 here, and on a cgroup v2-only layout."""
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import BERTH, assert_nothing_left, berth, cgroup_dirs_named, state
+
+
+def own_cgroups():
+    with open("/proc/self/cgroup") as f:
+        return {line.split(":")[1]: line.strip().split(":", 2)[2] for line in f}
+
+
+def test_placed_in_every_hierarchy_of_this_host(bundle, root, container):
+    bundle.args("sleep", "30").write()
+    assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0
+    pid = state(root, container)["pid"]
+    with open(f"/proc/{pid}/cgroup") as f:
+        theirs = {line.split(":")[1]: line.strip().split(":", 2)[2] for line in f}
+    ours = own_cgroups()
+    assert set(theirs) == set(ours)
+    for controllers, path in theirs.items():
+        # Default placement: berth/<id> under the caller's own cgroup in that hierarchy.
+        assert path == os.path.join(ours[controllers], "berth", container), controllers
+    assert len(cgroup_dirs_named(container)) == len(ours)
+
+
+def test_relative_and_absolute_cgroups_path(bundle, root, container):
+    bundle.config["linux"]["cgroupsPath"] = f"berthtest/{container}"
+    bundle.args("sleep", "30").write()
+    assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0
+    pid = state(root, container)["pid"]
+    with open(f"/proc/{pid}/cgroup") as f:
+        pids_line = next(line for line in f if ":pids:" in line)
+    assert pids_line.strip().endswith(f"/berthtest/{container}")
+    assert berth("delete", "-f", container, root=root).rc == 0
+    # berth made "berthtest" and removes it again; nothing of ours is left.
+    assert cgroup_dirs_named("berthtest") == []
+
+
+def test_existing_parent_cgroup_is_not_removed(bundle, root, container):
+    parent = "/sys/fs/cgroup/pids/berth-keep-parent"
+    os.makedirs(parent, exist_ok=True)
+    try:
+        bundle.config["linux"]["cgroupsPath"] = f"/berth-keep-parent/{container}"
+        bundle.args("true").write()
+        assert berth("run", "-b", bundle.path, container, root=root).rc == 0
+        assert os.path.isdir(parent), "a cgroup berth did not create must survive delete"
+        assert not os.path.exists(os.path.join(parent, container))
+    finally:
+        for d in cgroup_dirs_named("berth-keep-parent"):
+            os.rmdir(d)
+
+
+def test_cgroup_mount_shows_the_containers_cgroup(bundle, root, container):
+    out_lines = subprocess.run
+    bundle.args("sh", "-c", "ls /sys/fs/cgroup; cat /sys/fs/cgroup/pids/cgroup.procs").write()
+    r = berth("run", "-b", bundle.path, container, root=root)
+    assert r.rc == 0, r
+    lines = r.out.split()
+    assert "pids" in lines and "memory" in lines
+    assert lines[-1] == "1", "the container's own cgroup, with only its init in it"
+
+
+def test_cgroups_disabled(bundle, root, container):
+    bundle.args("cat", "/proc/self/cgroup").write()
+    r = berth("--cgroup-manager", "disabled", "run", "-b", bundle.path, container, root=root)
+    assert r.rc == 0, r
+    assert container not in r.out
+    assert cgroup_dirs_named(container) == []
+
+
+V2_ONLY = r"""
+set -e
+mount -t cgroup2 none /sys/fs/cgroup
+"$BERTH" --root "$ROOT" run -d -b "$BUNDLE" "$CID"
+pid=$("$BERTH" --root "$ROOT" state "$CID" | sed 's/.*"pid":\([0-9]*\).*/\1/')
+cat /proc/$pid/cgroup
+ls -d /sys/fs/cgroup/berth/"$CID"
+"$BERTH" --root "$ROOT" delete -f "$CID"
+ls /sys/fs/cgroup/berth 2>/dev/null | grep -c "$CID" || true
+"""
+
+
+@pytest.mark.skipif(not shutil.which("unshare"), reason="needs unshare(1)")
+def test_placement_on_a_cgroup_v2_only_layout(bundle, root, container):
+    """berth sees only cgroup2 at /sys/fs/cgroup (a private mount namespace): a v2 host's layout."""
+    bundle.args("sleep", "30").write()
+    env = dict(os.environ, BERTH=BERTH, ROOT=str(root), BUNDLE=str(bundle.path), CID=container)
+    r = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", V2_ONLY], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r
+    lines = r.stdout.split()
+    assert f"0::/berth/{container}" in lines, "placed in the unified hierarchy"
+    # The v1 hierarchies exist in the kernel but are not mounted here: berth leaves them alone.
+    ours = own_cgroups()
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) == 3 and parts[1]:
+            assert parts[2] == ours[parts[1]], f"v1 {parts[1]} must stay the caller's"
+    assert lines[-1] == "0"
+    assert_nothing_left(root, container)
