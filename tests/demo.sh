@@ -1,17 +1,24 @@
 #!/bin/sh
-# README command (1): install what is needed, build berth, and show it working on a busybox bundle.
+# README command (1): install what is needed, build berth, and run a demo container from busybox-static.
 set -eu
 cd "$(dirname "$0")/.."
 sh tests/deps.sh
 sh tests/build.sh build
 bundle=$(mktemp -d /tmp/berth-demo.XXXXXX)
-trap 'rm -rf "$bundle"' EXIT
-mkdir -p "$bundle/rootfs/bin"
-cp /bin/busybox "$bundle/rootfs/bin/busybox"
-for applet in sh hostname cat ls; do ln -s busybox "$bundle/rootfs/bin/$applet"; done
+root=$(mktemp -d /tmp/berth-demo-root.XXXXXX)
+trap 'rm -rf "$bundle" "$root"' EXIT
+chmod 755 "$bundle"
+mkdir -p "$bundle/rootfs/bin" "$bundle/rootfs/proc" "$bundle/rootfs/dev" "$bundle/rootfs/sys"
+cp "$(command -v busybox)" "$bundle/rootfs/bin/busybox"
+"$bundle/rootfs/bin/busybox" --list | while read -r applet; do
+  [ "$applet" = busybox ] || ln -s busybox "$bundle/rootfs/bin/$applet"
+done
 ./build/berth --version
 ./build/berth spec --bundle "$bundle"
-echo "== config.json written by 'berth spec' (runtime-spec $(./build/berth --version | sed -n 's/^spec: //p')):"
-sed -n '1,12p' "$bundle/config.json"
-echo "== 'berth features':"
-./build/berth features
+# Non-interactive, and a command whose output only a container would give.
+jq '.process.terminal = false | .hostname = "berth-demo" | .process.args = ["sh", "-c",
+  "echo \"hostname: $(hostname)\"; echo \"my pid: $$\"; echo \"processes:\"; ps -o pid,comm; echo \"mounts:\"; cat /proc/mounts"]' \
+  "$bundle/config.json" > "$bundle/config.json.new"
+mv "$bundle/config.json.new" "$bundle/config.json"
+echo "== berth run demo"
+./build/berth --root "$root" run --bundle "$bundle" demo
