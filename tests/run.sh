@@ -23,6 +23,10 @@ echo "== integration (pytest)"
 BERTH="$top/build/berth" /usr/bin/python3 -m pytest -q -p no:cacheprovider --junitxml="$results/integration.xml" \
   tests/integration || status=1
 
+echo "== integration under ASan+UBSan"
+BERTH="$top/build-asan/berth" /usr/bin/python3 -m pytest -q -p no:cacheprovider -o junit_suite_name=asan \
+  --junitxml="$results/integration-asan.xml" tests/integration || status=1
+
 echo "== fuzz (libFuzzer, ${BERTH_FUZZ_SECONDS:-60}s)"
 sh tests/fuzz/run.sh "${BERTH_FUZZ_SECONDS:-60}" "$results/fuzz.xml" || status=1
 

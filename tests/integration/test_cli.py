@@ -2,7 +2,7 @@
 import json
 import re
 
-from conftest import BERTH, berth, golden
+from conftest import berth, golden
 
 
 def normalise(text):
@@ -138,8 +138,3 @@ def test_commands_reject_extra_arguments(tmp_path):
     r = berth("features", "extra")
     assert r.rc == 1
     assert r.err == 'berth: features: takes no arguments, got "extra"\n'
-
-
-def test_binary_is_dynamic_and_small():
-    import os
-    assert os.path.getsize(BERTH) < 2 * 1024 * 1024

@@ -285,3 +285,57 @@ def test_listen_fds_are_passed_on(bundle, root, container):
     assert proc.stdout.split() == ["1", "1"]
     assert os.read(r_fd, 100) == b"via-listen-fd\n"
     os.close(r_fd)
+
+
+def test_joining_another_containers_namespaces_like_a_pod(bundle, root, container, tmp_path, rootfs):
+    from conftest import Bundle, berth, state
+    infra = container + "-infra"
+    b1 = Bundle(tmp_path / "infra", rootfs)
+    b1.path.mkdir()
+    b1.args("sleep", "30").write()
+    assert berth("run", "-d", "-b", b1.path, infra, root=root).rc == 0
+    try:
+        pid = state(root, infra)["pid"]
+        bundle.config["linux"]["namespaces"] = [
+            {"type": t, "path": f"/proc/{pid}/ns/{p}"} if t in ("pid", "network", "ipc") else {"type": t}
+            for t, p in (("pid", "pid"), ("network", "net"), ("ipc", "ipc"), ("uts", "uts"), ("mount", "mnt"))]
+        text = out(bundle, root, container, "echo $$; readlink /proc/self/ns/net /proc/self/ns/ipc; readlink /proc/self/ns/pid")
+        lines = text.split()
+        assert lines[0] != "1", "the infra container's init is pid 1 of the shared pid namespace"
+        assert lines[-1] == os.readlink(f"/proc/{pid}/ns/pid")
+    finally:
+        berth("delete", "-f", infra, root=root)
+
+
+def test_relative_root_path(bundle, root, container, rootfs):
+    os.symlink(rootfs, bundle.path / "rootfs")
+    bundle.config["root"]["path"] = "rootfs"
+    assert out(bundle, root, container, "echo ok").strip() == "ok"
+
+
+def test_rootfs_propagation(bundle, root, container):
+    bundle.config["linux"]["rootfsPropagation"] = "private"
+    line = out(bundle, root, container, "awk '$5 == \"/\"' /proc/self/mountinfo")
+    assert "shared:" not in line and "master:" not in line
+
+
+def test_cwd_cannot_climb_out_of_the_rootfs(bundle, root, container):
+    bundle.config["process"]["cwd"] = "/../../../.."
+    assert out(bundle, root, container, "pwd; ls / | grep -c busybox || true").split()[0] == "/"
+
+
+def test_new_session_keyring(bundle, root, container):
+    bundle.config["linux"]["maskedPaths"].remove("/proc/keys")
+    text = out(bundle, root, container, "grep -c _ses.%s /proc/keys || true" % container)
+    if text.strip() == "0" and not os.path.exists("/proc/keys"):
+        pytest.skip("no keyrings on this kernel")
+    assert text.strip() == "1"
+
+
+def test_devices_in_a_user_namespace_are_bound_from_the_host(public_bundle, root, container):
+    bundle = public_bundle
+    bundle.config["linux"]["namespaces"].append({"type": "user"})
+    bundle.config["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    bundle.config["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    text = out(bundle, root, container, "echo x > /dev/null && head -c 3 /dev/zero | wc -c; stat -c %t,%T /dev/null")
+    assert text.split() == ["3", "1,3"]
