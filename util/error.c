@@ -23,16 +23,22 @@ static int error_install(berth_error **err, int code, char *message)
 	return -code;
 }
 
+/* vasprintf that yields NULL (not an undefined pointer) when it fails. */
+static char *format_v(const char *fmt, va_list ap)
+{
+	char *out = NULL;
+	if (vasprintf(&out, fmt, ap) < 0)
+		return NULL;
+	return out;
+}
+
 int error_errno(berth_error **err, int code, const char *fmt, ...)
 {
-	_cleanup_free_ char *context = NULL;
-	char *message = NULL;
 	va_list ap;
-
 	va_start(ap, fmt);
-	if (vasprintf(&context, fmt, ap) < 0)
-		context = NULL;
+	_cleanup_free_ char *context = format_v(fmt, ap);
 	va_end(ap);
+	char *message = NULL;
 	if (asprintf(&message, "%s: %s", context ? context : "?", strerror(code)) < 0)
 		message = NULL;
 	return error_install(err, code, message);
@@ -40,31 +46,23 @@ int error_errno(berth_error **err, int code, const char *fmt, ...)
 
 int error_new(berth_error **err, int code, const char *fmt, ...)
 {
-	char *message = NULL;
 	va_list ap;
-
 	va_start(ap, fmt);
-	if (vasprintf(&message, fmt, ap) < 0)
-		message = NULL;
+	char *message = format_v(fmt, ap);
 	va_end(ap);
 	return error_install(err, code, message);
 }
 
 int error_prefix(berth_error **err, const char *fmt, ...)
 {
-	_cleanup_free_ char *context = NULL;
-	char *message = NULL;
 	va_list ap;
-
 	if (!err || !*err)
 		return -EINVAL;
 	va_start(ap, fmt);
-	if (vasprintf(&context, fmt, ap) < 0)
-		context = NULL;
+	_cleanup_free_ char *context = format_v(fmt, ap);
 	va_end(ap);
-	if (!context)
-		return -(*err)->code;
-	if (asprintf(&message, "%s: %s", context, (*err)->message) < 0)
+	char *message = NULL;
+	if (!context || asprintf(&message, "%s: %s", context, (*err)->message) < 0)
 		return -(*err)->code;
 	free((*err)->message);
 	(*err)->message = message;

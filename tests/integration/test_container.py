@@ -7,6 +7,12 @@ import pytest
 from conftest import run
 
 
+def with_user_namespace(bundle, host_id=100000):
+    bundle.config["linux"]["namespaces"].append({"type": "user"})
+    bundle.config["linux"]["uidMappings"] = [{"containerID": 0, "hostID": host_id, "size": 65536}]
+    bundle.config["linux"]["gidMappings"] = [{"containerID": 0, "hostID": host_id, "size": 65536}]
+
+
 def out(bundle, root, cid, script, **kw):
     r = run(bundle, root, cid, "sh", "-c", script, **kw)
     assert r.rc == 0, r
@@ -38,9 +44,7 @@ def test_joining_a_path_that_is_not_that_namespace(bundle, root, cid, tmp_path):
 
 def test_user_namespace_mappings(public_bundle, root, container):
     bundle = public_bundle
-    bundle.config["linux"]["namespaces"].append({"type": "user"})
-    bundle.config["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-    bundle.config["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    with_user_namespace(bundle)
     text = out(bundle, root, container, "id -u; cat /proc/self/uid_map /proc/self/gid_map")
     lines = [line.split() for line in text.splitlines()]
     assert lines[0] == ["0"]
@@ -334,8 +338,6 @@ def test_new_session_keyring(bundle, root, container):
 
 def test_devices_in_a_user_namespace_are_bound_from_the_host(public_bundle, root, container):
     bundle = public_bundle
-    bundle.config["linux"]["namespaces"].append({"type": "user"})
-    bundle.config["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-    bundle.config["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    with_user_namespace(bundle)
     text = out(bundle, root, container, "echo x > /dev/null && head -c 3 /dev/zero | wc -c; stat -c %t,%T /dev/null")
     assert text.split() == ["3", "1,3"]
