@@ -326,6 +326,19 @@ int container_create(const struct create_options *o, struct created_container *r
 	};
 	/* The cgroup namespace is made by the init once it is in its cgroup; the time namespace cannot be cloned into. */
 	unsigned long flags = ns.new_flags & ~(unsigned long) (CLONE_NEWCGROUP | CLONE_NEWTIME);
+	if (ns.join_fds[OCI_NS_USER] >= 0) {
+		/*
+		 * Joining a user namespace: what is new must belong to it, so the init
+		 * makes it after the join (unshare). A pid namespace would need one
+		 * more fork for that, which berth does not do yet.
+		 */
+		if (ns.new_flags & CLONE_NEWPID) {
+			r = error_new(err, ENOTSUP, "%s: linux.namespaces: joining a user namespace by path while creating "
+				      "a new pid namespace is not supported; join the pid namespace too", label);
+			goto fail;
+		}
+		flags = 0;
+	}
 	if (ns.new_flags & CLONE_NEWTIME) {
 		/* Offsets must be written before the namespace has a process: unshare here, the init is born into it. */
 		if (unshare(CLONE_NEWTIME) < 0 || timens_write_offsets(getpid(), config->linux_config, err) < 0) {

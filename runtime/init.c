@@ -140,9 +140,6 @@ static int init_setup(const struct init_context *ctx, char *state_json, char **r
 		return r < 0 ? error_errno(err, -r, "wait for berth") : error_new(err, EPROTO, "unexpected message");
 	snprintf(state_json, sizeof(msg.text), "%s", msg.text);
 
-	/* In a new user namespace the init still has the host's ids: become the namespace's root. */
-	if (in_new_namespace(ctx, OCI_NS_USER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-		return error_errno(err, errno, "become root in the user namespace (is 0 mapped?)");
 	if (p->exec_cpu_affinity && p->exec_cpu_affinity->initial) {
 		r = process_apply_cpu_affinity(p->exec_cpu_affinity->initial, "initial", err);
 		if (r < 0)
@@ -151,6 +148,15 @@ static int init_setup(const struct init_context *ctx, char *state_json, char **r
 	r = namespace_join_all(ctx->namespaces, err);
 	if (r < 0)
 		return r;
+	if (ctx->namespaces->join_fds[OCI_NS_USER] >= 0) {
+		/* Made only now, so they belong to the joined user namespace (see container_create). */
+		unsigned long later = ctx->namespaces->new_flags & (CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS);
+		if (later && unshare((int) later) < 0)
+			return error_errno(err, errno, "create namespaces in the joined user namespace");
+	}
+	/* In a new or joined user namespace the init still has the host's ids: become its root. */
+	if (ctx->namespaces->has[OCI_NS_USER] && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		return error_errno(err, errno, "become root in the user namespace (is 0 mapped?)");
 	/* A cgroup namespace made after joining the cgroup shows the container its cgroup as "/". */
 	if (in_new_namespace(ctx, OCI_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
 		return error_errno(err, errno, "create the cgroup namespace");

@@ -341,3 +341,29 @@ def test_devices_in_a_user_namespace_are_bound_from_the_host(public_bundle, root
     with_user_namespace(bundle)
     text = out(bundle, root, container, "echo x > /dev/null && head -c 3 /dev/zero | wc -c; stat -c %t,%T /dev/null")
     assert text.split() == ["3", "1,3"]
+
+
+def test_joining_a_user_namespace_by_path(public_bundle, root, container, tmp_path, rootfs):
+    from conftest import Bundle, berth, state
+    bundle = public_bundle
+    owner = container + "-userns"
+    b1 = Bundle(bundle.path.parent / "owner", bundle.config["root"]["path"])
+    b1.path.mkdir()
+    with_user_namespace(b1)
+    b1.args("sleep", "30").write()
+    assert berth("run", "-d", "-b", b1.path, owner, root=root).rc == 0
+    try:
+        pid = state(root, owner)["pid"]
+        bundle.config["linux"]["namespaces"] = [
+            {"type": "user", "path": f"/proc/{pid}/ns/user"}, {"type": "pid", "path": f"/proc/{pid}/ns/pid"},
+            {"type": "mount"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"}]
+        text = out(bundle, root, container, "readlink /proc/self/ns/user; id -u; cat /proc/self/uid_map")
+        lines = text.splitlines()
+        assert lines[0] == os.readlink(f"/proc/{pid}/ns/user")
+        assert lines[1] == "0" and lines[2].split() == ["0", "100000", "65536"]
+        # A new pid namespace inside a joined user namespace is refused with the reason.
+        bundle.config["linux"]["namespaces"][1] = {"type": "pid"}
+        r = run(bundle, root, container, "true")
+        assert r.rc == 1 and "joining a user namespace by path while creating a new pid namespace" in r.err
+    finally:
+        berth("delete", "-f", owner, root=root)
