@@ -24,7 +24,7 @@ static int error_install(berth_error **err, int code, char *message)
 }
 
 /* vasprintf that yields NULL (not an undefined pointer) when it fails. */
-static char *format_v(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static char *format_v(const char *fmt, va_list ap)
 {
 	char *out = NULL;
 	if (vasprintf(&out, fmt, ap) < 0)

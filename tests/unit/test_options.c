@@ -3,9 +3,27 @@
 #include <string.h>
 
 #include "cmd/options.h"
+#include <stdlib.h>
 
-/* argv vectors of string literals: cli_parse only reorders them, never writes the text. */
-#pragma GCC diagnostic ignored "-Wdiscarded-qualifiers"
+/* cli_parse reorders argv in place, as main's argv: give it writable copies of the literals. */
+static char *argv_store[16];
+static char **make_argv(const char *const *words, int n)
+{
+	for (int i = 0; i < n; i++)
+		argv_store[i] = strdup(words[i]);
+	return argv_store;
+}
+static void free_argv(void)
+{
+	for (int i = 0; i < 16; i++) {
+		free(argv_store[i]);
+		argv_store[i] = NULL;
+	}
+}
+
+#define ARGV(name, ...)                                      \
+	static const char *const name##_words[] = { __VA_ARGS__ }; \
+	char **name = make_argv(name##_words, (int) (sizeof(name##_words) / sizeof(name##_words[0])))
 
 enum { O_BUNDLE, O_DETACH, O_PID_FILE };
 static const struct cli_option opts[] = {
@@ -19,9 +37,9 @@ static int parse(int argc, char **argv, struct cli_args *a, bool *help, berth_er
 	return cli_parse(opts, 3, false, argc, argv, a, help, err);
 }
 
-Test(options, all_spellings)
+Test(options, all_spellings, .fini = free_argv)
 {
-	char *argv[] = { "--bundle", "/b", "-d", "--pid-file=/p", "id" };
+	ARGV(argv, "--bundle", "/b", "-d", "--pid-file=/p", "id");
 	struct cli_args a;
 	bool help;
 	berth_error *err = NULL;
@@ -33,9 +51,9 @@ Test(options, all_spellings)
 	cr_assert_str_eq(a.positional[0], "id");
 }
 
-Test(options, go_single_dash_and_options_after_arguments)
+Test(options, go_single_dash_and_options_after_arguments, .fini = free_argv)
 {
-	char *argv[] = { "id", "-bundle=/x", "-detach=false", "-b", "/y" };
+	ARGV(argv, "id", "-bundle=/x", "-detach=false", "-b", "/y");
 	struct cli_args a;
 	bool help;
 	berth_error *err = NULL;
@@ -45,9 +63,9 @@ Test(options, go_single_dash_and_options_after_arguments)
 	cr_assert_str_eq(a.positional[0], "id");
 }
 
-Test(options, double_dash_ends_options)
+Test(options, double_dash_ends_options, .fini = free_argv)
 {
-	char *argv[] = { "id", "--", "--detach" };
+	ARGV(argv, "id", "--", "--detach");
 	struct cli_args a;
 	bool help;
 	berth_error *err = NULL;
@@ -57,9 +75,9 @@ Test(options, double_dash_ends_options)
 	cr_assert_null(a.values[O_DETACH]);
 }
 
-Test(options, stop_at_the_first_argument_for_exec)
+Test(options, stop_at_the_first_argument_for_exec, .fini = free_argv)
 {
-	char *argv[] = { "-d", "id", "sh", "-c", "ls -d" };
+	ARGV(argv, "-d", "id", "sh", "-c", "ls -d");
 	struct cli_args a;
 	bool help;
 	berth_error *err = NULL;
@@ -68,26 +86,26 @@ Test(options, stop_at_the_first_argument_for_exec)
 	cr_assert_str_eq(a.positional[2], "-c");
 }
 
-Test(options, errors_name_the_flag)
+Test(options, errors_name_the_flag, .fini = free_argv)
 {
 	struct cli_args a;
 	bool help;
 	berth_error *err = NULL;
-	char *unknown[] = { "--frobnicate" };
+	ARGV(unknown, "--frobnicate");
 	cr_assert_lt(parse(1, unknown, &a, &help, &err), 0);
 	cr_assert_str_eq(err->message, "flag provided but not defined: --frobnicate");
-	char *missing[] = { "--bundle" };
+	ARGV(missing, "--bundle");
 	cr_assert_lt(parse(1, missing, &a, &help, &err), 0);
 	cr_assert_str_eq(err->message, "flag needs an argument: --bundle");
-	char *badbool[] = { "--detach=maybe" };
+	ARGV(badbool, "--detach=maybe");
 	cr_assert_lt(parse(1, badbool, &a, &help, &err), 0);
 	cr_assert_str_eq(err->message, "invalid boolean value \"maybe\" for flag --detach");
 	error_free(err);
 }
 
-Test(options, help_anywhere)
+Test(options, help_anywhere, .fini = free_argv)
 {
-	char *argv[] = { "--bundle", "/b", "-h" };
+	ARGV(argv, "--bundle", "/b", "-h");
 	struct cli_args a;
 	bool help;
 	berth_error *err = NULL;
