@@ -6,18 +6,18 @@
 #include <stdlib.h>
 
 /* cli_parse reorders argv in place, as main's argv: give it writable copies of the literals. */
-static char *argv_store[16];
+static char *argv_store[16], *argv_owned[16]; /* parse reorders the first; the second is for freeing */
 static char **make_argv(const char *const *words, int n)
 {
 	for (int i = 0; i < n; i++)
-		argv_store[i] = strdup(words[i]);
+		argv_store[i] = argv_owned[i] = strdup(words[i]);
 	return argv_store;
 }
 static void free_argv(void)
 {
 	for (int i = 0; i < 16; i++) {
-		free(argv_store[i]);
-		argv_store[i] = NULL;
+		free(argv_owned[i]);
+		argv_owned[i] = argv_store[i] = NULL;
 	}
 }
 
