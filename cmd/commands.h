@@ -16,9 +16,13 @@ struct global_options {
 
 extern const struct cli_command cmd_create;
 extern const struct cli_command cmd_delete;
+extern const struct cli_command cmd_exec;
 extern const struct cli_command cmd_features;
 extern const struct cli_command cmd_kill;
 extern const struct cli_command cmd_list;
+extern const struct cli_command cmd_pause;
+extern const struct cli_command cmd_ps;
+extern const struct cli_command cmd_resume;
 extern const struct cli_command cmd_run;
 extern const struct cli_command cmd_spec;
 extern const struct cli_command cmd_start;

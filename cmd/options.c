@@ -80,6 +80,12 @@ int cli_parse(const struct cli_option *options, size_t n_options, bool end_at_fi
 			ret->values[index] = argv[++i];
 		else
 			return error_new(err, EINVAL, "flag needs an argument: --%s", opt->name);
+		if (opt->repeatable) {
+			if (ret->n_repeats == CLI_MAX_REPEATS)
+				return error_new(err, E2BIG, "too many --%s flags (at most %d)", opt->name, CLI_MAX_REPEATS);
+			ret->repeat_option[ret->n_repeats] = (int) index;
+			ret->repeats[ret->n_repeats++] = ret->values[index];
+		}
 	}
 	return 0;
 }

@@ -12,15 +12,21 @@
 
 #define CLI_MAX_OPTIONS 32
 
+#define CLI_MAX_REPEATS 64
+
 struct cli_option {
 	const char *name;       /* long name, without dashes */
 	char short_name;        /* single-letter alias, 0 for none */
 	const char *value_name; /* NULL for a boolean flag */
 	const char *help;
+	bool repeatable;        /* --env A --env B: every value is kept, in order */
 };
 
 struct cli_args {
-	const char *values[CLI_MAX_OPTIONS]; /* by option index; booleans get "true"/"false" */
+	const char *values[CLI_MAX_OPTIONS]; /* by option index; booleans get "true"/"false"; the last of repeats */
+	const char *repeats[CLI_MAX_REPEATS]; /* values of repeatable options, in order */
+	int repeat_option[CLI_MAX_REPEATS];   /* which option each of repeats belongs to */
+	int n_repeats;
 	char **positional;
 	int n_positional;
 };

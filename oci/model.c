@@ -379,6 +379,19 @@ static int parse_object(const struct model_type *type, yajl_val v, void *obj, st
 	return type->validate ? type->validate(obj, p->buf, err) : 0;
 }
 
+int string_list_append(struct string_list *list, const char *value)
+{
+	char **items = realloc(list->items, (list->len + 2) * sizeof(char *));
+	if (!items)
+		return -ENOMEM;
+	list->items = items;
+	items[list->len] = strdup(value);
+	if (!items[list->len])
+		return -ENOMEM;
+	items[++list->len] = NULL;
+	return 0;
+}
+
 int model_enum_lookup(const char *const *choices, size_t n_choices, const char *value)
 {
 	for (size_t i = 1; i < n_choices; i++)

@@ -174,6 +174,9 @@ int model_emit(const struct model_type *type, const void *obj, yajl_gen g);
 int model_to_json(const struct model_type *type, const void *obj, const char *indent, char **ret_json,
 		  size_t *ret_len, berth_error **err);
 
+/* Append a copy of value, keeping the list NULL-terminated (for execve). */
+int string_list_append(struct string_list *list, const char *value);
+
 /* Find the index of value in an enum's choices; 0 when it is not there. */
 int model_enum_lookup(const char *const *choices, size_t n_choices, const char *value);
 

@@ -12,7 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-int console_setup(const struct oci_box *size, int *ret_master, berth_error **err)
+int console_setup(const struct oci_box *size, bool bind_console, int *ret_master, berth_error **err)
 {
 	char name[64];
 	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -38,10 +38,10 @@ int console_setup(const struct oci_box *size, int *ret_master, berth_error **err
 		}
 	}
 	/* /dev/console is the pty too, as runc makes it (bind over an empty file). */
-	int f = open("/dev/console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int f = bind_console ? open("/dev/console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600) : -1;
 	if (f >= 0)
 		close(f);
-	if (mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0) {
+	if (bind_console && mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0) {
 		int e = errno;
 		close(master);
 		return error_errno(err, e, "terminal: bind %s on /dev/console", name);

@@ -103,26 +103,6 @@ static char **build_env(const struct oci_process *p, bool listen_fds, int n_list
 	return env;
 }
 
-static int write_pid_file(const char *path, pid_t pid, berth_error **err)
-{
-	char buf[16], tmp[PATH_MAX];
-	int len = snprintf(buf, sizeof(buf), "%d", (int) pid);
-	/* Atomic: the shim and conmon read it the moment create returns. */
-	if (snprintf(tmp, sizeof(tmp), "%s.berth-tmp", path) >= (int) sizeof(tmp))
-		return error_new(err, ENAMETOOLONG, "--pid-file: path too long");
-	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return error_errno(err, errno, "--pid-file: create `%s`", tmp);
-	int r = write_all(fd, buf, (size_t) len);
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlink(tmp);
-		return error_errno(err, -r, "--pid-file: write `%s`", path);
-	}
-	return 0;
-}
-
 /* Kill the init (and its cgroup), wait for it to go, remove cgroups and state: create's undo. */
 static void undo_create(struct container *c, struct cgroup_set *cgroups, int pidfd)
 {
@@ -390,7 +370,7 @@ int container_create(const struct create_options *o, struct created_container *r
 	if (r < 0)
 		goto fail;
 	if (o->pid_file) {
-		r = write_pid_file(o->pid_file, pid, err);
+		r = pid_file_write(o->pid_file, pid, err);
 		if (r < 0)
 			goto fail;
 	}
@@ -483,16 +463,10 @@ static int signal_all(const struct container *c, int sig)
 	return r;
 }
 
-/* Signal the init through a pidfd taken only after checking it is still our init (no pid reuse race). */
 static int signal_init(const struct container *c, int sig)
 {
-	pid_t pid = (pid_t) c->state->init_pid.value;
-	_cleanup_close_ int pidfd = pidfd_open_pid(pid);
-	if (pidfd < 0)
-		return pidfd;
-	if (!proc_is_alive(pid, c->state->init_start_time.value))
-		return -ESRCH;
-	return pidfd_send(pidfd, sig);
+	_cleanup_close_ int pidfd = container_init_pidfd(c);
+	return pidfd < 0 ? pidfd : pidfd_send(pidfd, sig);
 }
 
 int container_kill(const char *root, const char *id, int sig, bool all, berth_error **err)

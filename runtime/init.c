@@ -191,7 +191,7 @@ static int init_setup(const struct init_context *ctx, char *state_json, char **r
 
 	if (p->terminal) {
 		int master = -1;
-		r = console_setup(p->console_size, &master, err);
+		r = console_setup(p->console_size, true, &master, err);
 		if (r < 0)
 			return r;
 		r = sync_send(ctx->sync_fd, SYNC_PTY, 0, NULL, master);

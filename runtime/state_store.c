@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroups/freezer.h"
 #include "util/fs.h"
 #include "util/proc.h"
 
@@ -172,7 +173,31 @@ enum oci_status container_status(const struct container *c)
 		return OCI_STATUS_STOPPED;
 	if (s->status == OCI_STATUS_CREATING)
 		return OCI_STATUS_CREATING;
-	return faccessat(c->dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0 ? OCI_STATUS_CREATED : OCI_STATUS_RUNNING;
+	if (faccessat(c->dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return OCI_STATUS_CREATED;
+	struct cgroup_set set;
+	int frozen = 0;
+	if (cgroup_set_from_maps(&s->cgroup_paths, &s->cgroup_created, &set) == 0) {
+		frozen = cgroup_frozen(&set);
+		cgroup_set_clear(&set);
+	}
+	return frozen == 1 ? OCI_STATUS_PAUSED : OCI_STATUS_RUNNING;
+}
+
+int container_init_pidfd(const struct container *c)
+{
+	pid_t pid = (pid_t) c->state->init_pid.value;
+	if (!c->state->init_pid.set)
+		return -ESRCH;
+	int pidfd = pidfd_open_pid(pid);
+	if (pidfd < 0)
+		return pidfd;
+	/* Checked after the pidfd exists: a reused pid cannot slip in between. */
+	if (!proc_is_alive(pid, c->state->init_start_time.value)) {
+		close(pidfd);
+		return -ESRCH;
+	}
+	return pidfd;
 }
 
 int container_state_json(const struct container *c, enum oci_status status, char **ret_json, berth_error **err)

@@ -37,6 +37,9 @@ void container_close(struct container *c);
 /* The runtime-spec status, derived: init alive? fifo still there (created) or gone (running)? */
 enum oci_status container_status(const struct container *c);
 
+/* A pidfd of the container's init, taken only if it is still that process (no pid-reuse race). */
+int container_init_pidfd(const struct container *c);
+
 /* The state JSON runc's `state` prints (and hooks read on stdin). */
 int container_state_json(const struct container *c, enum oci_status status, char **ret_json, berth_error **err);
 

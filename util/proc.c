@@ -1,6 +1,7 @@
 #include "util/proc.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -118,3 +119,24 @@ void time_rfc3339_nano(char *buf, size_t size)
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, size, "%s.%09ldZ", base, ts.tv_nsec);
 }
+
+int pid_file_write(const char *path, pid_t pid, berth_error **err)
+{
+	char buf[16], tmp[PATH_MAX];
+	int len = snprintf(buf, sizeof(buf), "%d", (int) pid);
+	/* Atomic: the shim and conmon read it the moment create returns. */
+	if (snprintf(tmp, sizeof(tmp), "%s.berth-tmp", path) >= (int) sizeof(tmp))
+		return error_new(err, ENAMETOOLONG, "--pid-file: path too long");
+	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return error_errno(err, errno, "--pid-file: create `%s`", tmp);
+	int r = write_all(fd, buf, (size_t) len);
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		return error_errno(err, -r, "--pid-file: write `%s`", path);
+	}
+	return 0;
+}
+

@@ -19,5 +19,8 @@ int pidfd_send(int pidfd, int sig);
 /* "KILL", "SIGKILL", "9" -> 9; returns -EINVAL for anything else. */
 int signal_parse(const char *name);
 
+/* --pid-file: the decimal pid, no newline (runc's format), written atomically (tmp + rename). */
+int pid_file_write(const char *path, pid_t pid, berth_error **err);
+
 /* Current time as RFC 3339 with nanoseconds in UTC, as runc's state shows ("...T04:58:40.610654402Z"). */
 void time_rfc3339_nano(char *buf, size_t size);

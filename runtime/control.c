@@ -1,0 +1,82 @@
+#include "runtime/control.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "cgroups/freezer.h"
+#include "runtime/state_store.h"
+
+static int open_with_cgroups(const char *root, const char *id, struct container *c, struct cgroup_set *set,
+			     berth_error **err)
+{
+	int r = container_open(root, id, true, c, err);
+	if (r < 0)
+		return r;
+	r = cgroup_set_from_maps(&c->state->cgroup_paths, &c->state->cgroup_created, set);
+	if (r < 0) {
+		container_close(c);
+		return error_errno(err, -r, "the cgroups of \"%s\"", id);
+	}
+	return 0;
+}
+
+static int freeze(const char *root, const char *id, bool pause, berth_error **err)
+{
+	struct container c;
+	struct cgroup_set set;
+	int r = open_with_cgroups(root, id, &c, &set, err);
+	if (r < 0)
+		return r;
+	enum oci_status status = container_status(&c);
+	if (pause && status != OCI_STATUS_RUNNING && status != OCI_STATUS_CREATED)
+		r = error_new(err, EINVAL, "container \"%s\" is not running", id);
+	else if (!pause && status != OCI_STATUS_PAUSED)
+		r = error_new(err, EINVAL, "container \"%s\" is not paused", id);
+	else if (set.len == 0)
+		r = error_new(err, ENOTSUP, "container \"%s\" has no cgroups (--cgroup-manager disabled)", id);
+	else
+		r = cgroup_freeze(&set, pause, err);
+	cgroup_set_clear(&set);
+	container_close(&c);
+	return r;
+}
+
+int container_pause(const char *root, const char *id, berth_error **err)
+{
+	return freeze(root, id, true, err);
+}
+
+int container_resume(const char *root, const char *id, berth_error **err)
+{
+	return freeze(root, id, false, err);
+}
+
+static int compare_pids(const void *a, const void *b)
+{
+	return *(const pid_t *) a - *(const pid_t *) b;
+}
+
+int container_pids(const char *root, const char *id, pid_t **ret_pids, size_t *ret_len, berth_error **err)
+{
+	struct container c;
+	struct cgroup_set set;
+	int r = container_open(root, id, false, &c, err);
+	if (r < 0)
+		return r;
+	r = cgroup_set_from_maps(&c.state->cgroup_paths, &c.state->cgroup_created, &set);
+	if (r == 0) {
+		r = cgroup_set_pids(&set, ret_pids, ret_len);
+		cgroup_set_clear(&set);
+	}
+	container_close(&c);
+	if (r == -ENOENT) {
+		/* No cgroup (stopped, or cgroups disabled): no processes to show. */
+		*ret_pids = NULL;
+		*ret_len = 0;
+		return 0;
+	}
+	if (r < 0)
+		return error_errno(err, -r, "list the processes of \"%s\"", id);
+	qsort(*ret_pids, *ret_len, sizeof(pid_t), compare_pids);
+	return 0;
+}

@@ -1,0 +1,261 @@
+#include "runtime/exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroups/cgroup.h"
+#include "namespaces/namespaces.h"
+#include "runtime/console.h"
+#include "runtime/process.h"
+#include "runtime/state_store.h"
+#include "runtime/sync.h"
+#include "util/proc.h"
+
+int container_config(const char *root, const char *id, struct oci_config **ret, berth_error **err)
+{
+	struct container c;
+	int r = container_open(root, id, false, &c, err);
+	if (r < 0)
+		return r;
+	r = container_load_config(&c, ret, err);
+	container_close(&c);
+	return r;
+}
+
+struct exec_child {
+	const struct exec_options *o;
+	int init_pidfd;
+	unsigned long join_flags; /* joined by the child: all but pid and time */
+	bool user_namespace;
+	int sync_fd, parent_sync_fd;
+	int state_fds[2];
+};
+
+static int exec_setup(const struct exec_child *x, char **ret_executable, berth_error **err)
+{
+	const struct oci_process *p = x->o->process;
+	struct sync_msg msg;
+	int r = sync_recv(x->sync_fd, &msg, NULL);
+	if (r < 0 || msg.type != SYNC_GO)
+		return r < 0 ? error_errno(err, -r, "wait for berth") : error_new(err, EPROTO, "unexpected message");
+	/* One setns on the init's pidfd joins them all, the user namespace first (Linux >= 5.8). */
+	if (x->join_flags && setns(x->init_pidfd, (int) x->join_flags) < 0)
+		return error_errno(err, errno, "join the container's namespaces");
+	close(x->init_pidfd);
+	if (x->user_namespace && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		return error_errno(err, errno, "become root in the container's user namespace");
+	if (p->terminal) {
+		int master = -1;
+		r = console_setup(p->console_size, false, &master, err);
+		if (r < 0)
+			return r;
+		r = sync_send(x->sync_fd, SYNC_PTY, 0, NULL, master);
+		close(master);
+		if (r < 0)
+			return error_errno(err, -r, "send the pty to berth");
+	}
+	r = process_apply_limits(p, NULL, err);
+	if (r < 0)
+		return r;
+	/* setns(CLONE_NEWNS) put us at the container's root: cwd resolves inside it (CVE-2024-21626). */
+	if (chdir(p->cwd) < 0)
+		return error_errno(err, errno, "process.cwd: chdir to \"%s\"", p->cwd);
+	r = process_find_executable(p, ret_executable, err);
+	if (r < 0)
+		return r;
+	r = process_apply_labels(p, err);
+	if (r < 0)
+		return r;
+	/* No inheritable capability that was not asked for (CVE-2022-29162): the sets start empty. */
+	r = process_apply_credentials(p, x->user_namespace, err);
+	if (r < 0)
+		return r;
+	if (p->exec_cpu_affinity && p->exec_cpu_affinity->final)
+		return process_apply_cpu_affinity(p->exec_cpu_affinity->final, "final", err);
+	return 0;
+}
+
+__attribute__((noreturn)) static void exec_child_main(const struct exec_child *x)
+{
+	_cleanup_error_ berth_error *err = NULL;
+	char *executable = NULL;
+
+	close(x->parent_sync_fd);
+	for (size_t i = 0; i < ARRAY_SIZE(x->state_fds); i++)
+		if (x->state_fds[i] >= 0)
+			close(x->state_fds[i]);
+	signal(SIGPIPE, SIG_DFL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (exec_setup(x, &executable, &err) < 0) {
+		sync_send_error(x->sync_fd, err);
+		_exit(1);
+	}
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	/* The sync socket stays open (CLOEXEC) through exec: berth reads EOF once the program runs. */
+	int sync_fd = x->sync_fd;
+	unsigned int first_closed = 3 + (unsigned int) x->o->preserve_fds;
+	if (sync_fd < (int) first_closed) {
+		sync_fd = fcntl(sync_fd, F_DUPFD_CLOEXEC, (int) first_closed);
+		close(x->sync_fd);
+	}
+	/* Only stdio and the preserved fds reach the program; the sync socket closes itself on exec. */
+	if (sync_fd > (int) first_closed)
+		syscall(SYS_close_range, first_closed, (unsigned int) sync_fd - 1, 0);
+	syscall(SYS_close_range, (unsigned int) sync_fd + 1, ~0U, 0);
+	for (int fd = 3; fd < (int) first_closed; fd++) {
+		int flags = fcntl(fd, F_GETFD);
+		if (flags >= 0)
+			fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+	}
+	execve(executable, x->o->process->args.items, x->o->process->env.items);
+	berth_error *exec_err = NULL;
+	error_errno(&exec_err, errno, "exec \"%s\"", executable);
+	sync_send_error(sync_fd, exec_err);
+	_exit(127);
+}
+
+static int join_cgroup(const struct container *c, const char *sub, pid_t pid, berth_error **err)
+{
+	struct cgroup_set set;
+	int r = cgroup_set_from_maps(&c->state->cgroup_paths, &c->state->cgroup_created, &set);
+	if (r < 0)
+		return error_errno(err, -r, "exec: the container's cgroups");
+	if (sub) {
+		if (strstr(sub, "..")) {
+			cgroup_set_clear(&set);
+			return error_new(err, EINVAL, "--cgroup: \"%s\" must stay inside the container's cgroup", sub);
+		}
+		for (size_t i = 0; i < set.len; i++) {
+			char *joined = NULL;
+			if (asprintf(&joined, "%s/%s", set.dirs[i].path, sub) < 0) {
+				cgroup_set_clear(&set);
+				return error_errno(err, ENOMEM, "--cgroup");
+			}
+			free(set.dirs[i].path);
+			set.dirs[i].path = joined;
+		}
+	}
+	r = cgroup_set_enter(&set, pid, err);
+	cgroup_set_clear(&set);
+	return r;
+}
+
+int container_exec(const struct exec_options *o, struct exec_result *ret, berth_error **err)
+{
+	struct container c;
+	_cleanup_config_ struct oci_config *config = NULL;
+	_cleanup_close_ int init_pidfd = -1, pidfd = -1;
+	int sv[2] = { -1, -1 };
+	int r;
+
+	*ret = (struct exec_result){ .pid = -1, .pidfd = -1, .pty_master = -1 };
+	r = container_open(o->root, o->id, false, &c, err);
+	if (r < 0)
+		return r;
+	enum oci_status status = container_status(&c);
+	if (status == OCI_STATUS_STOPPED || status == OCI_STATUS_CREATING) {
+		r = error_new(err, EINVAL, "cannot exec in a %s container", oci_status_names[status]);
+		goto out;
+	}
+	if (status == OCI_STATUS_PAUSED && !o->ignore_paused) {
+		r = error_new(err, EINVAL, "cannot exec in a paused container (--ignore-paused to do it anyway)");
+		goto out;
+	}
+	r = container_load_config(&c, &config, err);
+	if (r < 0)
+		goto out;
+	init_pidfd = container_init_pidfd(&c);
+	if (init_pidfd < 0) {
+		r = error_new(err, ESRCH, "container \"%s\" is not running", o->id);
+		goto out;
+	}
+	struct exec_child x = { .o = o, .init_pidfd = init_pidfd, .state_fds = { c.dirfd, c.rootfd } };
+	const struct oci_linux *l = config->linux_config;
+	unsigned long pid_time = 0;
+	for (size_t i = 0; l && i < l->namespaces.len; i++) {
+		unsigned long flag = namespace_clone_flag(l->namespaces.items[i].type);
+		if (flag == CLONE_NEWPID || flag == CLONE_NEWTIME)
+			pid_time |= flag;
+		else
+			x.join_flags |= flag;
+		x.user_namespace |= flag == CLONE_NEWUSER;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = error_errno(err, errno, "exec: create the sync socket");
+		goto out;
+	}
+	x.sync_fd = sv[1];
+	x.parent_sync_fd = sv[0];
+	/* pid and time namespaces apply to children: join them here, so the process is born inside. */
+	if (pid_time && setns(init_pidfd, (int) pid_time) < 0) {
+		r = error_errno(err, errno, "exec: join the container's pid namespace");
+		goto out;
+	}
+	struct clone_args args = { .flags = CLONE_PIDFD, .pidfd = (uint64_t) (uintptr_t) &pidfd, .exit_signal = SIGCHLD };
+	pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0) {
+		r = error_errno(err, errno, "exec: clone");
+		goto out;
+	}
+	if (pid == 0)
+		exec_child_main(&x);
+	close(sv[1]);
+	sv[1] = -1;
+	r = join_cgroup(&c, o->cgroup, pid, err);
+	if (r == 0 && sync_send(sv[0], SYNC_GO, 0, NULL, -1) < 0)
+		r = error_errno(err, EPIPE, "exec: the process exited early");
+	while (r == 0) {
+		struct sync_msg msg;
+		int fd = -1;
+		int got = sync_recv(sv[0], &msg, &fd);
+		if (got == -EPIPE)
+			break; /* the socket closed on exec: the program runs */
+		if (got < 0)
+			r = error_errno(err, -got, "exec");
+		else if (msg.type == SYNC_ERROR)
+			r = error_new(err, msg.code > 0 ? msg.code : EIO, "%s", msg.text);
+		else if (msg.type == SYNC_PTY && fd >= 0) {
+			if (o->console_socket) {
+				r = console_send(o->console_socket, fd, err);
+				close(fd);
+			} else
+				ret->pty_master = fd;
+		} else {
+			if (fd >= 0)
+				close(fd);
+			r = error_new(err, EPROTO, "exec: unexpected message %u", msg.type);
+		}
+	}
+	if (r == 0 && o->pid_file)
+		r = pid_file_write(o->pid_file, pid, err);
+	if (r < 0) {
+		pidfd_send(pidfd, SIGKILL);
+		siginfo_t info;
+		(void) waitid(P_PIDFD, (id_t) pidfd, &info, WEXITED);
+		if (ret->pty_master >= 0) {
+			close(ret->pty_master);
+			ret->pty_master = -1;
+		}
+		goto out;
+	}
+	ret->pid = pid;
+	ret->pidfd = TAKE_FD(pidfd);
+out:
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	container_close(&c);
+	return r;
+}
