@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cgroups/cgroup.h"
+#include "cgroups/freezer.h"
 #include "namespaces/namespaces.h"
 #include "runtime/console.h"
 #include "runtime/hooks.h"
@@ -456,9 +457,12 @@ static int signal_all(const struct container *c, int sig)
 	if (r < 0)
 		return r;
 	r = cgroup_set_pids(&set, &pids, &n);
-	cgroup_set_clear(&set);
 	for (size_t i = 0; r == 0 && i < n; i++)
 		(void) kill(pids[i], sig);
+	/* A v1-frozen task does not act on signals (not even SIGKILL) until thawed: thaw after a kill. */
+	if (r == 0 && sig == SIGKILL && cgroup_frozen(&set) == 1)
+		(void) cgroup_freeze(&set, false, NULL);
+	cgroup_set_clear(&set);
 	free(pids);
 	return r;
 }
@@ -523,9 +527,9 @@ int container_delete(const char *root, const char *id, bool force, berth_error *
 	}
 	if (status != OCI_STATUS_STOPPED) {
 		/* A created container (runc deletes those without --force) or a forced running one. */
-		(void) signal_all(&c, SIGKILL);
 		if (c.state->init_pid.set)
 			(void) signal_init(&c, SIGKILL);
+		(void) signal_all(&c, SIGKILL);
 		if (c.state->init_pid.set && !wait_init_gone(&c, 10000)) {
 			r = error_new(err, EBUSY, "delete \"%s\": the container init did not die after SIGKILL", id);
 			container_close(&c);
