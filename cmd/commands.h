@@ -16,6 +16,7 @@ struct global_options {
 
 extern const struct cli_command cmd_create;
 extern const struct cli_command cmd_delete;
+extern const struct cli_command cmd_events;
 extern const struct cli_command cmd_exec;
 extern const struct cli_command cmd_features;
 extern const struct cli_command cmd_kill;
@@ -27,3 +28,4 @@ extern const struct cli_command cmd_run;
 extern const struct cli_command cmd_spec;
 extern const struct cli_command cmd_start;
 extern const struct cli_command cmd_state;
+extern const struct cli_command cmd_update;

@@ -20,6 +20,7 @@
 
 #include "cgroups/cgroup.h"
 #include "cgroups/freezer.h"
+#include "cgroups/resources.h"
 #include "namespaces/namespaces.h"
 #include "runtime/console.h"
 #include "runtime/hooks.h"
@@ -273,6 +274,9 @@ int container_create(const struct create_options *o, struct created_container *r
 		r = cgroup_set_plan(path, o->id, &cgroups, err);
 		if (r == 0)
 			r = cgroup_set_create(&cgroups, err);
+		/* Limits are in place before the init exists, so nothing runs unlimited. */
+		if (r == 0 && config->linux_config && config->linux_config->resources)
+			r = cgroup_resources_apply(&cgroups, config->linux_config->resources, err);
 		if (r < 0)
 			goto fail;
 	}

@@ -2,8 +2,10 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cgroups/freezer.h"
+#include "cgroups/resources.h"
 #include "runtime/state_store.h"
 
 static int open_with_cgroups(const char *root, const char *id, struct container *c, struct cgroup_set *set,
@@ -49,6 +51,44 @@ int container_pause(const char *root, const char *id, berth_error **err)
 int container_resume(const char *root, const char *id, berth_error **err)
 {
 	return freeze(root, id, false, err);
+}
+
+int container_update(const char *root, const char *id, const struct oci_resources *resources, berth_error **err)
+{
+	struct container c;
+	struct cgroup_set set;
+	int r = open_with_cgroups(root, id, &c, &set, err);
+	if (r < 0)
+		return r;
+	enum oci_status status = container_status(&c);
+	if (status == OCI_STATUS_STOPPED)
+		r = error_new(err, EINVAL, "container \"%s\" is not running", id);
+	else if (set.len == 0)
+		r = error_new(err, ENOTSUP, "container \"%s\" has no cgroups (--cgroup-manager disabled)", id);
+	else
+		r = cgroup_resources_apply(&set, resources, err);
+	cgroup_set_clear(&set);
+	container_close(&c);
+	return r;
+}
+
+int container_watch_open(const char *root, const char *id, struct cgroup_set *ret_set, int *ret_pidfd,
+			 berth_error **err)
+{
+	struct container c;
+	int r = container_open(root, id, false, &c, err);
+	if (r < 0)
+		return r;
+	int pidfd = container_init_pidfd(&c);
+	if (pidfd < 0)
+		r = error_new(err, ESRCH, "container \"%s\" is not running", id);
+	else if ((r = cgroup_set_from_maps(&c.state->cgroup_paths, &c.state->cgroup_created, ret_set)) < 0) {
+		close(pidfd);
+		r = error_errno(err, -r, "the cgroups of \"%s\"", id);
+	} else
+		*ret_pidfd = pidfd;
+	container_close(&c);
+	return r;
 }
 
 static int compare_pids(const void *a, const void *b)

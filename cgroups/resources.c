@@ -1,0 +1,256 @@
+#include "cgroups/resources.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/fs.h"
+
+struct dir {
+	int fd;
+	const char *name; /* v1: the hierarchy ("memory", "cpu,cpuacct"); v2: "" */
+	bool v2;
+};
+
+/* Open every directory of the set and tell v1 hierarchies from cgroup2. */
+static size_t open_dirs(const struct cgroup_set *set, struct dir *dirs, size_t max, bool *ret_has_v1)
+{
+	size_t n = 0;
+	*ret_has_v1 = false;
+	for (size_t i = 0; i < set->len && n < max; i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s%s", set->dirs[i].mount, set->dirs[i].path);
+		int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		bool v2 = faccessat(fd, "cgroup.controllers", F_OK, 0) == 0;
+		const char *slash = strrchr(set->dirs[i].mount, '/');
+		dirs[n++] = (struct dir){ fd, v2 ? "" : (slash ? slash + 1 : set->dirs[i].mount), v2 };
+		*ret_has_v1 |= !v2;
+	}
+	return n;
+}
+
+static void close_dirs(struct dir *dirs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		close(dirs[i].fd);
+}
+
+/* The v1 hierarchy that has controller (mounts may combine: "cpu,cpuacct"). */
+static int v1_dir(const struct dir *dirs, size_t n, const char *controller)
+{
+	size_t len = strlen(controller);
+	for (size_t i = 0; i < n; i++) {
+		if (dirs[i].v2)
+			continue;
+		for (const char *p = dirs[i].name; (p = strstr(p, controller)); p += len)
+			if ((p == dirs[i].name || p[-1] == ',') && (p[len] == ',' || p[len] == '\0'))
+				return dirs[i].fd;
+	}
+	return -1;
+}
+
+static int v2_dir(const struct dir *dirs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (dirs[i].v2)
+			return dirs[i].fd;
+	return -1;
+}
+
+static int write_value(int dirfd, const char *field, const char *file, const char *value, berth_error **err)
+{
+	if (dirfd < 0)
+		return error_new(err, ENOTSUP, "linux.resources.%s: this host has no cgroup for it (%s)", field, file);
+	_cleanup_close_ int fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC);
+	int r = fd < 0 ? -errno : write_all(fd, value, strlen(value));
+	if (r < 0)
+		return error_errno(err, -r, "linux.resources.%s: write %s \"%s\"", field, file, value);
+	return 0;
+}
+
+static int write_i64(int dirfd, const char *field, const char *file, int64_t v, bool minus_one_is_max,
+		     berth_error **err)
+{
+	char buf[32];
+	if (minus_one_is_max && v < 0)
+		snprintf(buf, sizeof(buf), "max");
+	else
+		snprintf(buf, sizeof(buf), "%" PRId64, v);
+	return write_value(dirfd, field, file, buf, err);
+}
+
+unsigned long long cgroup_shares_to_weight(unsigned long long shares)
+{
+	if (shares == 0)
+		return 0;
+	if (shares < 2)
+		shares = 2;
+	if (shares > 262144)
+		shares = 262144;
+	return 1 + ((shares - 2) * 9999) / 262142;
+}
+
+static int apply_v1_memory(int fd, const struct oci_memory *m, berth_error **err)
+{
+	int r = 0;
+	if (m->limit.set) {
+		/* The kernel wants memsw >= limit at every step: raise memsw first when the new limit needs it. */
+		r = write_i64(fd, "memory.limit", "memory.limit_in_bytes", m->limit.value, false, NULL);
+		if (r == -EINVAL && m->swap.set) {
+			r = write_i64(fd, "memory.swap", "memory.memsw.limit_in_bytes", m->swap.value, false, err);
+			if (r == 0)
+				r = write_i64(fd, "memory.limit", "memory.limit_in_bytes", m->limit.value, false, err);
+		} else if (r < 0)
+			r = write_i64(fd, "memory.limit", "memory.limit_in_bytes", m->limit.value, false, err);
+	}
+	if (r == 0 && m->swap.set && faccessat(fd, "memory.memsw.limit_in_bytes", F_OK, 0) == 0)
+		r = write_i64(fd, "memory.swap", "memory.memsw.limit_in_bytes", m->swap.value, false, err);
+	if (r == 0 && m->reservation.set)
+		r = write_i64(fd, "memory.reservation", "memory.soft_limit_in_bytes", m->reservation.value, false, err);
+	if (r == 0 && m->swappiness.set && m->swappiness.value <= 100)
+		r = write_i64(fd, "memory.swappiness", "memory.swappiness", (int64_t) m->swappiness.value, false, err);
+	if (r == 0 && m->disable_oom_killer.set && m->disable_oom_killer.value)
+		r = write_value(fd, "memory.disableOOMKiller", "memory.oom_control", "1", err);
+	return r;
+}
+
+static int apply_v1(const struct dir *dirs, size_t n, const struct oci_resources *res, berth_error **err)
+{
+	int r = 0;
+	if (res->memory)
+		r = apply_v1_memory(v1_dir(dirs, n, "memory"), res->memory, err);
+	const struct oci_cpu *c = res->cpu;
+	if (r == 0 && c) {
+		int fd = v1_dir(dirs, n, "cpu");
+		/* docker sends shares 0 for "unset". Period before quota: the kernel checks quota against it. */
+		if (r == 0 && c->shares.set && c->shares.value)
+			r = write_i64(fd, "cpu.shares", "cpu.shares", (int64_t) c->shares.value, false, err);
+		if (r == 0 && c->period.set && c->period.value)
+			r = write_i64(fd, "cpu.period", "cpu.cfs_period_us", (int64_t) c->period.value, false, err);
+		if (r == 0 && c->quota.set && c->quota.value)
+			r = write_i64(fd, "cpu.quota", "cpu.cfs_quota_us", c->quota.value, false, err);
+		if (r == 0 && c->burst.set)
+			r = write_i64(fd, "cpu.burst", "cpu.cfs_burst_us", (int64_t) c->burst.value, false, err);
+		if (r == 0 && c->realtime_period.set && c->realtime_period.value)
+			r = write_i64(fd, "cpu.realtimePeriod", "cpu.rt_period_us", (int64_t) c->realtime_period.value, false, err);
+		if (r == 0 && c->realtime_runtime.set && c->realtime_runtime.value)
+			r = write_i64(fd, "cpu.realtimeRuntime", "cpu.rt_runtime_us", c->realtime_runtime.value, false, err);
+		if (r == 0 && c->idle.set)
+			r = write_i64(fd, "cpu.idle", "cpu.idle", c->idle.value, false, err);
+		int cpuset = v1_dir(dirs, n, "cpuset");
+		if (r == 0 && c->cpus && *c->cpus)
+			r = write_value(cpuset, "cpu.cpus", "cpuset.cpus", c->cpus, err);
+		if (r == 0 && c->mems && *c->mems)
+			r = write_value(cpuset, "cpu.mems", "cpuset.mems", c->mems, err);
+	}
+	if (r == 0 && res->pids)
+		r = write_i64(v1_dir(dirs, n, "pids"), "pids.limit", "pids.max",
+			      res->pids->limit.value > 0 ? res->pids->limit.value : -1, true, err);
+	if (r == 0 && res->block_io && res->block_io->weight.set && res->block_io->weight.value) {
+		int fd = v1_dir(dirs, n, "blkio");
+		const char *file = fd >= 0 && faccessat(fd, "blkio.weight", F_OK, 0) == 0 ? "blkio.weight" : "blkio.bfq.weight";
+		r = write_i64(fd, "blockIO.weight", file, (int64_t) res->block_io->weight.value, false, err);
+	}
+	for (size_t i = 0; r == 0 && i < res->hugepage_limits.len; i++) {
+		char file[64];
+		snprintf(file, sizeof(file), "hugetlb.%s.limit_in_bytes", res->hugepage_limits.items[i].page_size);
+		r = write_i64(v1_dir(dirs, n, "hugetlb"), "hugepageLimits", file,
+			      (int64_t) res->hugepage_limits.items[i].limit.value, false, err);
+	}
+	return r;
+}
+
+static int apply_v2(int fd, const struct oci_resources *res, berth_error **err)
+{
+	int r = 0;
+	const struct oci_memory *m = res->memory;
+	if (m) {
+		if (m->limit.set)
+			r = write_i64(fd, "memory.limit", "memory.max", m->limit.value, true, err);
+		if (r == 0 && m->reservation.set)
+			r = write_i64(fd, "memory.reservation", "memory.low", m->reservation.value, true, err);
+		if (r == 0 && m->swap.set) {
+			/* OCI swap is memory+swap; v2 limits swap alone (runc's conversion). */
+			int64_t swap = m->swap.value < 0 ? -1 : m->limit.set && m->limit.value >= 0 ? m->swap.value - m->limit.value : m->swap.value;
+			r = write_i64(fd, "memory.swap", "memory.swap.max", swap, true, err);
+		}
+	}
+	const struct oci_cpu *c = res->cpu;
+	if (r == 0 && c) {
+		if (c->shares.set && c->shares.value)
+			r = write_i64(fd, "cpu.shares", "cpu.weight", (int64_t) cgroup_shares_to_weight(c->shares.value), false, err);
+		if (r == 0 && ((c->quota.set && c->quota.value) || (c->period.set && c->period.value))) {
+			char buf[64];
+			uint64_t period = c->period.set && c->period.value ? c->period.value : 100000;
+			if (c->quota.set && c->quota.value > 0)
+				snprintf(buf, sizeof(buf), "%" PRId64 " %" PRIu64, c->quota.value, period);
+			else
+				snprintf(buf, sizeof(buf), "max %" PRIu64, period);
+			r = write_value(fd, "cpu.quota", "cpu.max", buf, err);
+		}
+		if (r == 0 && c->burst.set)
+			r = write_i64(fd, "cpu.burst", "cpu.max.burst", (int64_t) c->burst.value, false, err);
+		if (r == 0 && c->idle.set)
+			r = write_i64(fd, "cpu.idle", "cpu.idle", c->idle.value, false, err);
+		if (r == 0 && c->cpus && *c->cpus)
+			r = write_value(fd, "cpu.cpus", "cpuset.cpus", c->cpus, err);
+		if (r == 0 && c->mems && *c->mems)
+			r = write_value(fd, "cpu.mems", "cpuset.mems", c->mems, err);
+	}
+	if (r == 0 && res->pids)
+		r = write_i64(fd, "pids.limit", "pids.max", res->pids->limit.value > 0 ? res->pids->limit.value : -1, true, err);
+	if (r == 0 && res->block_io && res->block_io->weight.set && res->block_io->weight.value) {
+		const char *file = faccessat(fd, "io.bfq.weight", F_OK, 0) == 0 ? "io.bfq.weight" : "io.weight";
+		r = write_i64(fd, "blockIO.weight", file, (int64_t) res->block_io->weight.value, false, err);
+	}
+	for (size_t i = 0; r == 0 && i < res->hugepage_limits.len; i++) {
+		char file[64];
+		snprintf(file, sizeof(file), "hugetlb.%s.max", res->hugepage_limits.items[i].page_size);
+		r = write_i64(fd, "hugepageLimits", file, (int64_t) res->hugepage_limits.items[i].limit.value, false, err);
+	}
+	for (size_t i = 0; r == 0 && i < res->unified.len; i++)
+		r = write_value(fd, "unified", res->unified.keys[i], res->unified.values[i], err);
+	return r;
+}
+
+int cgroup_resources_check(const struct cgroup_set *set, const struct oci_resources *res, berth_error **err)
+{
+	struct dir dirs[32];
+	bool has_v1;
+	size_t n = open_dirs(set, dirs, ARRAY_SIZE(dirs), &has_v1);
+	close_dirs(dirs, n);
+	for (size_t i = 0; i < res->unified.len; i++) {
+		const char *key = res->unified.keys[i];
+		if (has_v1)
+			return error_new(err, ENOTSUP, "linux.resources.unified: needs a cgroup v2 host (this one uses v1 controllers)");
+		/* A key names a file of the container's own cgroup, never a path out of it. */
+		if (strchr(key, '/') || strcmp(key, "..") == 0 || strcmp(key, ".") == 0 || !strchr(key, '.'))
+			return error_new(err, EINVAL, "linux.resources.unified.%s: not a cgroup file name", key);
+	}
+	if (res->memory && res->memory->limit.set && res->memory->swap.set && res->memory->swap.value >= 0 &&
+	    res->memory->limit.value >= 0 && res->memory->swap.value < res->memory->limit.value)
+		return error_new(err, EINVAL, "linux.resources.memory.swap: %" PRId64 " is below the limit %" PRId64
+				 " (swap counts memory too)", res->memory->swap.value, res->memory->limit.value);
+	if (res->cpu && res->cpu->realtime_runtime.set && res->cpu->realtime_runtime.value && !has_v1)
+		return error_new(err, ENOTSUP, "linux.resources.cpu.realtimeRuntime: cgroup v2 has no realtime limits");
+	return 0;
+}
+
+int cgroup_resources_apply(const struct cgroup_set *set, const struct oci_resources *res, berth_error **err)
+{
+	struct dir dirs[32];
+	bool has_v1;
+	int r = cgroup_resources_check(set, res, err);
+	if (r < 0)
+		return r;
+	size_t n = open_dirs(set, dirs, ARRAY_SIZE(dirs), &has_v1);
+	r = has_v1 ? apply_v1(dirs, n, res, err) : apply_v2(v2_dir(dirs, n), res, err);
+	close_dirs(dirs, n);
+	return r;
+}

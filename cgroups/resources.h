@@ -1,0 +1,19 @@
+/*
+ * Writing linux.resources into a container's cgroups. On a hybrid host the v1
+ * controllers carry the limits (cgroup2 there has none); on a v2 host the
+ * unified files do, with runc's conversions (shares -> weight, swap).
+ */
+#pragma once
+
+#include "cgroups/cgroup.h"
+#include "oci/config.h"
+#include "util/error.h"
+
+/* Check what cannot be expressed (e.g. unified keys on v1) before anything is written. */
+int cgroup_resources_check(const struct cgroup_set *set, const struct oci_resources *r, berth_error **err);
+
+/* Write every set field. Errors name the field and the file: "linux.resources.memory.limit: write memory.max: ...". */
+int cgroup_resources_apply(const struct cgroup_set *set, const struct oci_resources *r, berth_error **err);
+
+/* runc's conversion of cpu shares [2, 262144] to cgroup v2 cpu.weight [1, 10000]. */
+unsigned long long cgroup_shares_to_weight(unsigned long long shares);

@@ -1,0 +1,140 @@
+"""update (live limits), limits from the config at create, and events (stats and OOM)."""
+import json
+import os
+import subprocess
+import time
+
+import pytest
+
+from conftest import BERTH, berth, state, wait_for
+
+
+def cgroup_file(pid, controller, name):
+    with open(f"/proc/{pid}/cgroup") as f:
+        for line in f:
+            _, controllers, path = line.strip().split(":", 2)
+            if controller in controllers.split(","):
+                mount = "/sys/fs/cgroup/" + controllers
+                return os.path.join(mount + path, name)
+    raise AssertionError(f"no {controller} cgroup")
+
+
+def read(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
+@pytest.fixture
+def running(bundle, root, container):
+    bundle.args("sleep", "60").write()
+    assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0
+    return state(root, container)["pid"]
+
+
+def test_limits_from_the_config_are_applied_at_create(bundle, root, container):
+    bundle.config["linux"]["resources"].update({
+        "memory": {"limit": 64 << 20, "reservation": 32 << 20},
+        "cpu": {"shares": 512, "quota": 50000, "period": 100000},
+        "pids": {"limit": 42}})
+    bundle.args("sleep", "60").write()
+    assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0
+    pid = state(root, container)["pid"]
+    assert read(cgroup_file(pid, "memory", "memory.limit_in_bytes")) == str(64 << 20)
+    assert read(cgroup_file(pid, "memory", "memory.soft_limit_in_bytes")) == str(32 << 20)
+    assert read(cgroup_file(pid, "cpu", "cpu.shares")) == "512"
+    assert read(cgroup_file(pid, "cpu", "cpu.cfs_quota_us")) == "50000"
+    assert read(cgroup_file(pid, "pids", "pids.max")) == "42"
+
+
+def test_update_pids_limit_live_makes_forks_fail(root, container, running):
+    assert berth("update", "--pids-limit", "5", container, root=root).rc == 0
+    assert read(cgroup_file(running, "pids", "pids.max")) == "5"
+    r = berth("exec", container, "sh", "-c", "for i in 1 2 3 4 5 6 7; do sleep 5 & done; wait", root=root, timeout=30)
+    # init + sh + 3 sleeps = 5: the next fork is refused by the pids controller.
+    assert r.rc != 0 and "can't fork: Resource temporarily unavailable" in r.err, r
+    assert int(read(cgroup_file(running, "pids", "pids.current"))) <= 5
+
+
+def test_update_flags(root, container, running):
+    r = berth("update", "--memory", "128m", "--memory-reservation", "64M", "--cpu-shares", "256",
+              "--cpu-period", "200000", "--cpu-quota", "100000", "--cpuset-cpus", "0", container, root=root)
+    assert r.rc == 0, r
+    assert read(cgroup_file(running, "memory", "memory.limit_in_bytes")) == str(128 << 20)
+    assert read(cgroup_file(running, "memory", "memory.soft_limit_in_bytes")) == str(64 << 20)
+    assert read(cgroup_file(running, "cpu", "cpu.shares")) == "256"
+    assert read(cgroup_file(running, "cpu", "cpu.cfs_period_us")) == "200000"
+    assert read(cgroup_file(running, "cpu", "cpu.cfs_quota_us")) == "100000"
+    assert read(cgroup_file(running, "cpuset", "cpuset.cpus")) == "0"
+
+
+def test_update_resources_from_stdin_and_file(root, container, running, tmp_path):
+    r = berth("update", "--resources", "-", container, root=root, input='{"memory":{"limit":100663296},"pids":{"limit":9}}')
+    assert r.rc == 0, r
+    assert read(cgroup_file(running, "memory", "memory.limit_in_bytes")) == "100663296"
+    assert read(cgroup_file(running, "pids", "pids.max")) == "9"
+    path = tmp_path / "res.json"
+    path.write_text('{"memory":{"limit":134217728,"swap":268435456},"cpu":{"shares":512}}')  # podman's shape
+    assert berth("update", "--resources", path, container, root=root).rc == 0
+    assert read(cgroup_file(running, "cpu", "cpu.shares")) == "512"
+
+
+def test_update_errors_are_checked_before_writing(root, container, running):
+    before = read(cgroup_file(running, "pids", "pids.max"))
+    r = berth("update", "--resources", "-", container, root=root, input='{"pids":{"limit":"many"}}')
+    assert r.rc == 1 and r.err == 'berth: stdin: pids.limit: expected an integer, got "many"\n'
+    r = berth("update", "--resources", "-", container, root=root, input='{"unified":{"pids.max":"3"}}')
+    assert r.rc == 1 and "needs a cgroup v2 host" in r.err
+    r = berth("update", "--memory", "lots", container, root=root)
+    assert r.rc == 1 and r.err == 'berth: update: --memory: expected a size such as 512m, got "lots"\n'
+    r = berth("update", "--memory", "64m", "--memory-swap", "32m", container, root=root)
+    assert r.rc == 1 and "is below the limit" in r.err
+    assert read(cgroup_file(running, "pids", "pids.max")) == before
+
+
+def test_events_stats(root, container, running):
+    berth("update", "--pids-limit", "77", container, root=root)
+    r = berth("events", "--stats", container, root=root)
+    assert r.rc == 0, r
+    event = json.loads(r.out)
+    assert event["type"] == "stats" and event["id"] == container
+    data = event["data"]
+    assert set(data) >= {"cpu", "memory", "pids", "blkio", "hugetlb"}
+    assert data["pids"]["current"] >= 1 and data["pids"]["limit"] == 77
+    assert data["memory"]["usage"]["usage"] > 0
+    assert data["cpu"]["usage"]["total"] > 0
+
+
+def test_events_stream_reports_stats_and_oom(bundle, root, container):
+    bundle.config["linux"]["resources"]["memory"] = {"limit": 16 << 20, "swap": 16 << 20}
+    bundle.args("sleep", "60").write()
+    assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0
+    events = subprocess.Popen([BERTH, "--root", str(root), "events", "--interval", "200ms", container],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        first = json.loads(events.stdout.readline())
+        assert first["type"] == "stats"
+        # A process that outgrows the limit: the kernel OOM-kills it.
+        berth("exec", container, "sh", "-c", "x=$(head -c 64000000 /dev/zero | tr '\\0' a); echo ${#x}", root=root,
+              timeout=60)
+        deadline = time.monotonic() + 20
+        seen = []
+        while time.monotonic() < deadline:
+            line = events.stdout.readline()
+            if not line:
+                break
+            seen.append(json.loads(line)["type"])
+            if "oom" in seen:
+                break
+        assert "oom" in seen, seen
+    finally:
+        events.kill()
+        events.wait()
+
+
+def test_events_of_a_stopped_container(bundle, root, container):
+    bundle.args("true").write()
+    assert berth("run", "--keep", "-b", bundle.path, container, root=root).rc == 0
+    r = berth("events", "--stats", container, root=root)
+    assert r.rc == 1 and r.err == f'berth: container "{container}" is not running\n'
+    r = berth("events", "--interval", "soon", container, root=root)
+    assert r.rc == 1 and "--interval" in r.err
