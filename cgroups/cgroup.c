@@ -217,7 +217,26 @@ int cgroup_set_create(struct cgroup_set *set, berth_error **err)
 	return 0;
 }
 
-int cgroup_set_enter(const struct cgroup_set *set, pid_t pid, berth_error **err)
+/* Whether an open cgroup directory belongs to cgroup2. */
+static bool dir_is_v2(int dirfd)
+{
+	return faccessat(dirfd, "cgroup.controllers", F_OK, 0) == 0;
+}
+
+int cgroup_set_open_v2(const struct cgroup_set *set)
+{
+	for (size_t i = 0; i < set->len; i++) {
+		_cleanup_free_ char *dir = join_path(set->dirs[i].mount, set->dirs[i].path);
+		int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		if (fd >= 0 && dir_is_v2(fd))
+			return fd;
+		if (fd >= 0)
+			close(fd);
+	}
+	return -ENOENT;
+}
+
+int cgroup_set_enter(const struct cgroup_set *set, pid_t pid, bool skip_v2, berth_error **err)
 {
 	char buf[32];
 	int len = snprintf(buf, sizeof(buf), "%d", (int) pid);
@@ -226,6 +245,8 @@ int cgroup_set_enter(const struct cgroup_set *set, pid_t pid, berth_error **err)
 		if (!dir)
 			return error_errno(err, ENOMEM, "cgroup");
 		_cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (skip_v2 && dirfd >= 0 && dir_is_v2(dirfd))
+			continue;
 		_cleanup_close_ int fd = dirfd < 0 ? -1 : openat(dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
 		if (fd < 0 || write_all(fd, buf, (size_t) len) < 0)
 			return error_errno(err, errno, "join cgroup `%s`", dir);

@@ -34,7 +34,11 @@ int cgroup_set_plan(const char *cgroups_path, const char *id, struct cgroup_set 
 
 /* Create the directories (recording what was created) and move pid in. */
 int cgroup_set_create(struct cgroup_set *set, berth_error **err);
-int cgroup_set_enter(const struct cgroup_set *set, pid_t pid, berth_error **err);
+/* skip_v2: the process was born in the cgroup2 directory already (clone3 CLONE_INTO_CGROUP). */
+int cgroup_set_enter(const struct cgroup_set *set, pid_t pid, bool skip_v2, berth_error **err);
+
+/* An fd of the set's cgroup2 directory, for clone3 CLONE_INTO_CGROUP; -ENOENT when there is none. */
+int cgroup_set_open_v2(const struct cgroup_set *set);
 
 /* Every pid in the container's cgroup (first hierarchy that lists them). */
 int cgroup_set_pids(const struct cgroup_set *set, pid_t **ret_pids, size_t *ret_len);

@@ -127,14 +127,27 @@ static void undo_create(struct container *c, struct cgroup_set *cgroups, int pid
 	(void) container_remove_dir(c, NULL);
 }
 
-static pid_t clone_init(unsigned long flags, int *ret_pidfd)
+/*
+ * clone3 with a pidfd; with cgroup_fd >= 0 the child is born in that cgroup2
+ * directory (CLONE_INTO_CGROUP). *ret_born_in_cgroup says whether that worked.
+ */
+pid_t clone_into(unsigned long flags, int cgroup_fd, int *ret_pidfd, bool *ret_born_in_cgroup)
 {
 	struct clone_args args = {
-		.flags = flags | CLONE_PIDFD,
+		.flags = flags | CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
 		.pidfd = (uint64_t) (uintptr_t) ret_pidfd,
 		.exit_signal = SIGCHLD,
+		.cgroup = cgroup_fd >= 0 ? (uint64_t) cgroup_fd : 0,
 	};
-	return (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+	pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+	*ret_born_in_cgroup = pid >= 0 && cgroup_fd >= 0;
+	if (pid < 0 && cgroup_fd >= 0) {
+		/* A kernel (or a cgroup) that refuses CLONE_INTO_CGROUP: born outside, moved in after. */
+		args.flags &= ~(unsigned long long) CLONE_INTO_CGROUP;
+		args.cgroup = 0;
+		pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+	}
+	return pid;
 }
 
 /* berth's side of the setup conversation, from the clone to "ready". */
@@ -193,7 +206,7 @@ int container_create(const struct create_options *o, struct created_container *r
 	_cleanup_free_ char *bundle = NULL, *rootfs = NULL, *config_data = NULL, *label = NULL, *config_json = NULL;
 	_cleanup_free_ char *state_json = NULL;
 	_cleanup_free_ char **env = NULL;
-	_cleanup_close_ int bundlefd = -1, fifo_fd = -1, pidfd = -1;
+	_cleanup_close_ int bundlefd = -1, fifo_fd = -1, pidfd = -1, cgroup_fd = -1;
 	struct container c = { .dirfd = -1, .rootfd = -1 };
 	struct cgroup_set cgroups = { 0 };
 	struct namespace_plan ns = { 0 };
@@ -339,7 +352,9 @@ int container_create(const struct create_options *o, struct created_container *r
 		r = error_errno(err, errno, "join the time namespace");
 		goto fail;
 	}
-	pid_t pid = clone_init(flags, &pidfd);
+	cgroup_fd = cgroup_set_open_v2(&cgroups);
+	bool born_in_cgroup = false;
+	pid_t pid = clone_into(flags, cgroup_fd, &pidfd, &born_in_cgroup);
 	if (pid < 0) {
 		r = error_errno(err, errno, "clone the container init");
 		goto fail;
@@ -356,7 +371,7 @@ int container_create(const struct create_options *o, struct created_container *r
 		if (r < 0)
 			goto fail;
 	}
-	r = cgroup_set_enter(&cgroups, pid, err);
+	r = cgroup_set_enter(&cgroups, pid, born_in_cgroup, err);
 	if (r < 0)
 		goto fail;
 	uint64_t start_time = 0;

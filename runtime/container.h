@@ -27,6 +27,9 @@ struct created_container {
 	int pty_master;   /* terminal without --console-socket (run): the master, else -1 */
 };
 
+/* clone3 with a pidfd, born in cgroup_fd (cgroup2, CLONE_INTO_CGROUP) where the kernel allows; see container.c. */
+pid_t clone_into(unsigned long flags, int cgroup_fd, int *ret_pidfd, bool *ret_born_in_cgroup);
+
 /* create: everything up to "waiting for start". On failure nothing is left behind. */
 int container_create(const struct create_options *o, struct created_container *ret, berth_error **err);
 

@@ -17,6 +17,7 @@
 #include "cgroups/cgroup.h"
 #include "namespaces/namespaces.h"
 #include "runtime/console.h"
+#include "runtime/container.h"
 #include "runtime/process.h"
 #include "runtime/state_store.h"
 #include "runtime/sync.h"
@@ -125,7 +126,8 @@ __attribute__((noreturn)) static void exec_child_main(const struct exec_child *x
 	_exit(127);
 }
 
-static int join_cgroup(const struct container *c, const char *sub, pid_t pid, berth_error **err)
+/* The container's cgroups (or its --cgroup sub-cgroup in each hierarchy). */
+static int exec_cgroups(const struct container *c, const char *sub, struct cgroup_set *ret, berth_error **err)
 {
 	struct cgroup_set set;
 	int r = cgroup_set_from_maps(&c->state->cgroup_paths, &c->state->cgroup_created, &set);
@@ -146,16 +148,16 @@ static int join_cgroup(const struct container *c, const char *sub, pid_t pid, be
 			set.dirs[i].path = joined;
 		}
 	}
-	r = cgroup_set_enter(&set, pid, err);
-	cgroup_set_clear(&set);
-	return r;
+	*ret = set;
+	return 0;
 }
 
 int container_exec(const struct exec_options *o, struct exec_result *ret, berth_error **err)
 {
 	struct container c;
+	struct cgroup_set cgroups = { 0 };
 	_cleanup_config_ struct oci_config *config = NULL;
-	_cleanup_close_ int init_pidfd = -1, pidfd = -1;
+	_cleanup_close_ int init_pidfd = -1, pidfd = -1, cgroup_fd = -1;
 	int sv[2] = { -1, -1 };
 	int r;
 
@@ -202,8 +204,13 @@ int container_exec(const struct exec_options *o, struct exec_result *ret, berth_
 		r = error_errno(err, errno, "exec: join the container's pid namespace");
 		goto out;
 	}
-	struct clone_args args = { .flags = CLONE_PIDFD, .pidfd = (uint64_t) (uintptr_t) &pidfd, .exit_signal = SIGCHLD };
-	pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+	r = exec_cgroups(&c, o->cgroup, &cgroups, err);
+	if (r < 0)
+		goto out;
+	/* On cgroup v2 the process is born in its cgroup (clone3 CLONE_INTO_CGROUP). */
+	cgroup_fd = cgroup_set_open_v2(&cgroups);
+	bool born_in_cgroup = false;
+	pid_t pid = clone_into(0, cgroup_fd, &pidfd, &born_in_cgroup);
 	if (pid < 0) {
 		r = error_errno(err, errno, "exec: clone");
 		goto out;
@@ -212,7 +219,7 @@ int container_exec(const struct exec_options *o, struct exec_result *ret, berth_
 		exec_child_main(&x);
 	close(sv[1]);
 	sv[1] = -1;
-	r = join_cgroup(&c, o->cgroup, pid, err);
+	r = cgroup_set_enter(&cgroups, pid, born_in_cgroup, err);
 	if (r == 0 && sync_send(sv[0], SYNC_GO, 0, NULL, -1) < 0)
 		r = error_errno(err, EPIPE, "exec: the process exited early");
 	while (r == 0) {
@@ -256,6 +263,7 @@ out:
 		close(sv[0]);
 	if (sv[1] >= 0)
 		close(sv[1]);
+	cgroup_set_clear(&cgroups);
 	container_close(&c);
 	return r;
 }

@@ -236,3 +236,21 @@ def test_ps(root, running):
     assert custom[1].split() == [str(pid), open(f"/proc/{pid}/comm").read().strip()]
     r = berth("ps", "--format", "xml", running, root=root)
     assert r.rc == 1 and 'unknown value "xml"' in r.err
+
+
+@pytest.mark.skipif(not __import__("shutil").which("strace"), reason="needs strace")
+def test_processes_are_born_in_their_cgroup(bundle, root, container, tmp_path):
+    """create and exec clone straight into the cgroup2 directory (CLONE_INTO_CGROUP)."""
+    bundle.args("sleep", "30").write()
+    trace = tmp_path / "create.trace"
+    r = subprocess.run(["strace", "-e", "trace=clone3", "-o", str(trace), BERTH, "--root", str(root), "create",
+                        "-b", str(bundle.path), container], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, timeout=30)
+    assert r.returncode == 0, r
+    assert "CLONE_INTO_CGROUP" in trace.read_text()
+    assert berth("start", container, root=root).rc == 0
+    trace = tmp_path / "exec.trace"
+    r = subprocess.run(["strace", "-e", "trace=clone3", "-o", str(trace), BERTH, "--root", str(root), "exec",
+                        container, "true"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r
+    assert "CLONE_INTO_CGROUP" in trace.read_text()

@@ -138,3 +138,21 @@ def test_events_of_a_stopped_container(bundle, root, container):
     assert r.rc == 1 and r.err == f'berth: container "{container}" is not running\n'
     r = berth("events", "--interval", "soon", container, root=root)
     assert r.rc == 1 and "--interval" in r.err
+
+
+def test_remaining_update_flags_apply_or_name_the_missing_cgroup_file(root, container, running):
+    """Each flag either lands in its file or fails naming the field and the file this host lacks."""
+    cases = [("--cpu-idle", "1", "cpu", "cpu.idle", "1", "cpu.idle"),
+             ("--cpu-burst", "1000", "cpu", "cpu.cfs_burst_us", "1000", "cpu.burst"),
+             ("--cpu-rt-period", "1000000", "cpu", "cpu.rt_period_us", "1000000", "cpu.realtimePeriod"),
+             ("--cpu-rt-runtime", "1000", "cpu", "cpu.rt_runtime_us", "1000", "cpu.realtimeRuntime"),
+             ("--blkio-weight", "500", "blkio", None, "500", "blockIO.weight"),
+             ("--cpuset-mems", "0", "cpuset", "cpuset.mems", "0", "cpu.mems"),
+             ("--memory-swap", "-1", "memory", "memory.limit_in_bytes", None, "memory.swap")]
+    for flag, value, controller, file, expected, field in cases:
+        r = berth("update", flag, value, container, root=root)
+        if r.rc == 0:
+            if file and expected is not None:
+                assert read(cgroup_file(running, controller, file)) == expected, flag
+        else:
+            assert r.err.startswith(f"berth: linux.resources.{field}: write "), (flag, r.err)
