@@ -143,3 +143,28 @@ int timens_write_offsets(pid_t pid, const struct oci_linux *l, berth_error **err
 					 (unsigned long long) l->time_offsets.values[i].nanosecs.value);
 	return len ? write_proc(pid, "timens_offsets", buf, len, err) : 0;
 }
+
+int namespace_children_save(struct children_namespaces *saved, berth_error **err)
+{
+	saved->pid_fd = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+	saved->time_fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+	if (saved->pid_fd < 0) {
+		int e = errno;
+		namespace_children_restore(saved);
+		return error_errno(err, e, "open /proc/self/ns/pid_for_children");
+	}
+	return 0;
+}
+
+void namespace_children_restore(struct children_namespaces *saved)
+{
+	if (saved->pid_fd >= 0) {
+		(void) setns(saved->pid_fd, CLONE_NEWPID);
+		close(saved->pid_fd);
+	}
+	if (saved->time_fd >= 0) {
+		(void) setns(saved->time_fd, CLONE_NEWTIME);
+		close(saved->time_fd);
+	}
+	saved->pid_fd = saved->time_fd = -1;
+}

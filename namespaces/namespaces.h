@@ -22,6 +22,17 @@ int namespace_join_all(const struct namespace_plan *plan, berth_error **err);
 
 unsigned long namespace_clone_flag(enum oci_namespace_type type);
 
+/*
+ * berth's own pid and time namespaces "for children", saved before it joins a
+ * container's (so the clone lands inside) and restored right after: nothing
+ * else berth forks (hooks, its own helpers) may land in the container's.
+ */
+struct children_namespaces {
+	int pid_fd, time_fd;
+};
+int namespace_children_save(struct children_namespaces *saved, berth_error **err);
+void namespace_children_restore(struct children_namespaces *saved);
+
 /* Write /proc/<pid>/{uid,gid}_map (and setgroups "deny" when not root). */
 int userns_write_mappings(pid_t pid, const struct oci_linux *l, berth_error **err);
 

@@ -337,30 +337,36 @@ int container_create(const struct create_options *o, struct created_container *r
 		}
 		flags = 0;
 	}
+	/* The time and pid namespaces for children are the container's only for this clone. */
+	struct children_namespaces saved = { -1, -1 };
+	r = namespace_children_save(&saved, err);
+	if (r < 0)
+		goto fail;
 	if (ns.new_flags & CLONE_NEWTIME) {
 		/* Offsets must be written before the namespace has a process: unshare here, the init is born into it. */
 		if (unshare(CLONE_NEWTIME) < 0 || timens_write_offsets(getpid(), config->linux_config, err) < 0) {
 			r = errno ? error_errno(err, errno, "create the time namespace") : -EINVAL;
+			namespace_children_restore(&saved);
 			goto fail;
 		}
 	}
-	if (ns.join_fds[OCI_NS_PID] >= 0 && setns(ns.join_fds[OCI_NS_PID], CLONE_NEWPID) < 0) {
-		r = error_errno(err, errno, "join the pid namespace");
-		goto fail;
-	}
-	if (ns.join_fds[OCI_NS_TIME] >= 0 && setns(ns.join_fds[OCI_NS_TIME], CLONE_NEWTIME) < 0) {
-		r = error_errno(err, errno, "join the time namespace");
+	if ((ns.join_fds[OCI_NS_PID] >= 0 && setns(ns.join_fds[OCI_NS_PID], CLONE_NEWPID) < 0) ||
+	    (ns.join_fds[OCI_NS_TIME] >= 0 && setns(ns.join_fds[OCI_NS_TIME], CLONE_NEWTIME) < 0)) {
+		r = error_errno(err, errno, "join the container's pid or time namespace");
+		namespace_children_restore(&saved);
 		goto fail;
 	}
 	cgroup_fd = cgroup_set_open_v2(&cgroups);
 	bool born_in_cgroup = false;
 	pid_t pid = clone_into(flags, cgroup_fd, &pidfd, &born_in_cgroup);
-	if (pid < 0) {
-		r = error_errno(err, errno, "clone the container init");
-		goto fail;
-	}
+	int clone_errno = errno;
 	if (pid == 0)
 		init_main(&ctx);
+	namespace_children_restore(&saved);
+	if (pid < 0) {
+		r = error_errno(err, clone_errno, "clone the container init");
+		goto fail;
+	}
 	close(sv[1]);
 	sv[1] = -1;
 	close(fifo_fd);

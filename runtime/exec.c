@@ -199,24 +199,30 @@ int container_exec(const struct exec_options *o, struct exec_result *ret, berth_
 	}
 	x.sync_fd = sv[1];
 	x.parent_sync_fd = sv[0];
-	/* pid and time namespaces apply to children: join them here, so the process is born inside. */
-	if (pid_time && setns(init_pidfd, (int) pid_time) < 0) {
-		r = error_errno(err, errno, "exec: join the container's pid namespace");
-		goto out;
-	}
 	r = exec_cgroups(&c, o->cgroup, &cgroups, err);
 	if (r < 0)
 		goto out;
 	/* On cgroup v2 the process is born in its cgroup (clone3 CLONE_INTO_CGROUP). */
 	cgroup_fd = cgroup_set_open_v2(&cgroups);
-	bool born_in_cgroup = false;
-	pid_t pid = clone_into(0, cgroup_fd, &pidfd, &born_in_cgroup);
-	if (pid < 0) {
-		r = error_errno(err, errno, "exec: clone");
+	/* pid and time namespaces apply to children: join them here, so the process is born inside. */
+	struct children_namespaces saved = { -1, -1 };
+	if (pid_time && (r = namespace_children_save(&saved, err)) < 0)
+		goto out;
+	if (pid_time && setns(init_pidfd, (int) pid_time) < 0) {
+		namespace_children_restore(&saved);
+		r = error_errno(err, errno, "exec: join the container's pid namespace");
 		goto out;
 	}
+	bool born_in_cgroup = false;
+	pid_t pid = clone_into(0, cgroup_fd, &pidfd, &born_in_cgroup);
+	int clone_errno = errno;
 	if (pid == 0)
 		exec_child_main(&x);
+	namespace_children_restore(&saved);
+	if (pid < 0) {
+		r = error_errno(err, clone_errno, "exec: clone");
+		goto out;
+	}
 	close(sv[1]);
 	sv[1] = -1;
 	r = cgroup_set_enter(&cgroups, pid, born_in_cgroup, err);
