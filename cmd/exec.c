@@ -218,6 +218,8 @@ static int run_exec(const struct global_options *global, const struct cli_args *
 		.ignore_paused = cli_flag(args, OPT_IGNORE_PAUSED),
 		.cgroup = args->values[OPT_CGROUP],
 	};
+	if (!detach)
+		supervise_block_signals();
 	r = container_exec(&o, &result, err);
 	oci_process_free(process);
 	if (r < 0)

@@ -21,6 +21,8 @@ static int run_run(const struct global_options *global, const struct cli_args *a
 	int r = create_options_from_args(global, args, &o, err);
 	if (r < 0)
 		return r;
+	if (!detach)
+		supervise_block_signals();
 	r = container_create(&o, &created, err);
 	if (r < 0)
 		return r;

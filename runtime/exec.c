@@ -97,6 +97,10 @@ __attribute__((noreturn)) static void exec_child_main(const struct exec_child *x
 		if (x->state_fds[i] >= 0)
 			close(x->state_fds[i]);
 	signal(SIGPIPE, SIG_DFL);
+	/* Nothing of berth's signal mask (run blocks what it forwards) reaches the container. */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (exec_setup(x, &executable, &err) < 0) {
 		sync_send_error(x->sync_fd, err);

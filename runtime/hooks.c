@@ -45,6 +45,9 @@ static int run_one(const struct oci_hook *h, const char *kind, const char *state
 	if (pid == 0) {
 		char *fallback_argv[] = { h->path, NULL };
 		char *empty_env[] = { NULL };
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
 		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0)
 			_exit(127);

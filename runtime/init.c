@@ -228,6 +228,10 @@ void init_main(const struct init_context *ctx)
 			close(ctx->state_fds[i]);
 	/* berth ignores SIGPIPE; the container must get the default back. */
 	signal(SIGPIPE, SIG_DFL);
+	/* Nothing of berth's signal mask (run blocks what it forwards) reaches the container. */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (init_setup(ctx, state_json, &executable, &err) < 0) {
 		sync_send_error(ctx->sync_fd, err);

@@ -367,3 +367,11 @@ def test_joining_a_user_namespace_by_path(public_bundle, root, container, tmp_pa
         assert r.rc == 1 and "joining a user namespace by path while creating a new pid namespace" in r.err
     finally:
         berth("delete", "-f", owner, root=root)
+
+
+def test_the_process_starts_with_an_empty_signal_mask(bundle, root, container):
+    # run blocks the signals it forwards; none of that (nor berth's ignored SIGPIPE) may reach the container.
+    text = out(bundle, root, container, "grep -E '^Sig(Blk|Ign)' /proc/self/status")
+    masks = dict(line.split(":\t") for line in text.splitlines())
+    assert int(masks["SigBlk"], 16) == 0
+    assert int(masks["SigIgn"], 16) & (1 << 12) == 0, "SIGPIPE is not ignored"
