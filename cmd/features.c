@@ -5,13 +5,23 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <seccomp.h>
 #include <sys/capability.h>
 
 #include "cmd/commands.h"
 #include "namespaces/mounts.h"
 #include "oci/config.h"
 #include "oci/features.h"
+#include "runtime/seccomp.h"
 #include "version.h"
+
+static const char *const seccomp_actions[] = { "SCMP_ACT_ALLOW",        "SCMP_ACT_ERRNO",       "SCMP_ACT_KILL",
+					       "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
+					       "SCMP_ACT_NOTIFY",       "SCMP_ACT_TRACE",       "SCMP_ACT_TRAP" };
+static const char *const seccomp_operators[] = { "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",       "SCMP_CMP_LE",
+						 "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE" };
+static const char *const seccomp_known_flags[] = { "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+						   "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" };
 
 static const char *const hook_names[] = { "prestart",       "createRuntime", "createContainer",
 					  "startContainer", "poststart",     "poststop" };
@@ -54,12 +64,25 @@ static int run_features(const struct global_options *global, const struct cli_ar
 		capabilities[n_caps++] = name;
 	}
 	const char *const *mount_options = mount_option_names();
+	struct oci_features_seccomp seccomp = {
+		.enabled = { true, true },
+		.actions = borrowed(seccomp_actions, ARRAY_SIZE(seccomp_actions)),
+		.operators = borrowed(seccomp_operators, ARRAY_SIZE(seccomp_operators)),
+		.archs = borrowed(seccomp_supported_archs, count(seccomp_supported_archs)),
+		.known_flags = borrowed(seccomp_known_flags, ARRAY_SIZE(seccomp_known_flags)),
+		.supported_flags = borrowed(seccomp_supported_flags, count(seccomp_supported_flags)),
+	};
 	struct oci_features_linux linux_features = {
 		.namespaces = borrowed(oci_namespace_names + 1, OCI_NS_COUNT - 1),
 		.capabilities = borrowed(capabilities, n_caps),
+		.seccomp = &seccomp,
 	};
-	char *annotation_keys[] = { (char *) "org.berth.commit", (char *) "org.berth.version" };
-	char *annotation_values[] = { (char *) BERTH_COMMIT, (char *) BERTH_VERSION };
+	char libseccomp[32];
+	const struct scmp_version *v = seccomp_version();
+	snprintf(libseccomp, sizeof(libseccomp), "%u.%u.%u", v->major, v->minor, v->micro);
+	char *annotation_keys[] = { (char *) "io.github.seccomp.libseccomp.version", (char *) "org.berth.commit",
+				    (char *) "org.berth.version" };
+	char *annotation_values[] = { libseccomp, (char *) BERTH_COMMIT, (char *) BERTH_VERSION };
 	struct oci_features features = {
 		.oci_version_min = (char *) OCI_SPEC_VERSION_MIN,
 		.oci_version_max = (char *) OCI_SPEC_VERSION,

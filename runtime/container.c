@@ -25,6 +25,7 @@
 #include "runtime/console.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
+#include "runtime/seccomp.h"
 #include "runtime/state_store.h"
 #include "runtime/sync.h"
 #include "util/fs.h"
@@ -151,15 +152,31 @@ pid_t clone_into(unsigned long flags, int cgroup_fd, int *ret_pidfd, bool *ret_b
 }
 
 /* berth's side of the setup conversation, from the clone to "ready". */
+/* The init hung up without a word: say how it ended (a seccomp profile may have silenced it). */
+static int init_vanished(int pidfd, const struct oci_config *config, berth_error **err)
+{
+	siginfo_t info = { 0 };
+	char how[64] = "exited";
+	if (waitid(P_PIDFD, (id_t) pidfd, &info, WEXITED | WNOWAIT) == 0) {
+		if (info.si_code == CLD_EXITED)
+			snprintf(how, sizeof(how), "exited with status %d", info.si_status);
+		else
+			snprintf(how, sizeof(how), "was killed by signal %d", info.si_status);
+	}
+	bool seccomp = config->linux_config && config->linux_config->seccomp;
+	return error_new(err, ECHILD, "container init %s during setup%s", how,
+			 seccomp ? " (does linux.seccomp deny the syscalls it needs before execve?)" : "");
+}
+
 static int serve_init(struct container *c, const struct oci_config *config, const struct create_options *o,
-		      int sync_fd, struct created_container *ret, berth_error **err)
+		      int sync_fd, int pidfd, struct created_container *ret, berth_error **err)
 {
 	for (;;) {
 		struct sync_msg msg;
 		int fd = -1;
 		int r = sync_recv(sync_fd, &msg, &fd);
 		if (r == -EPIPE)
-			return error_new(err, ECHILD, "container init exited during setup");
+			return init_vanished(pidfd, config, err);
 		if (r < 0)
 			return error_errno(err, -r, "talk to the container init");
 		switch (msg.type) {
@@ -190,6 +207,17 @@ static int serve_init(struct container *c, const struct oci_config *config, cons
 			} else
 				ret->pty_master = fd;
 			break;
+		case SYNC_SECCOMP: {
+			_cleanup_free_ char *state = NULL;
+			r = container_state_json(c, OCI_STATUS_CREATING, &state, err);
+			if (r == 0)
+				r = seccomp_send_listener(config->linux_config->seccomp, fd, state,
+							  (int) c->state->init_pid.value, err);
+			close(fd);
+			if (r < 0)
+				return r;
+			break;
+		}
 		case SYNC_READY:
 			return 0;
 		default:
@@ -392,7 +420,7 @@ int container_create(const struct create_options *o, struct created_container *r
 		r = sync_send(sv[0], SYNC_GO, 0, state_json, -1) < 0 ? error_errno(err, EPIPE, "start the container init")
 								     : 0;
 	if (r == 0)
-		r = serve_init(&c, config, o, sv[0], ret, err);
+		r = serve_init(&c, config, o, sv[0], pidfd, ret, err);
 	if (r < 0)
 		goto fail;
 	if (o->pid_file) {

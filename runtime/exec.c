@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include "runtime/console.h"
 #include "runtime/container.h"
 #include "runtime/process.h"
+#include "runtime/seccomp.h"
 #include "runtime/state_store.h"
 #include "runtime/sync.h"
 #include "util/proc.h"
@@ -36,12 +38,24 @@ int container_config(const char *root, const char *id, struct oci_config **ret, 
 
 struct exec_child {
 	const struct exec_options *o;
+	const struct oci_seccomp *seccomp; /* the container's filter applies to exec'd processes too */
 	int init_pidfd;
 	unsigned long join_flags; /* joined by the child: all but pid and time */
 	bool user_namespace;
 	int sync_fd, parent_sync_fd;
 	int state_fds[2];
 };
+
+static int exec_load_seccomp(const struct exec_child *x, berth_error **err)
+{
+	int notify_fd = -1;
+	int r = seccomp_load_config(x->seccomp, &notify_fd, err);
+	if (r < 0 || notify_fd < 0)
+		return r;
+	r = sync_send(x->sync_fd, SYNC_SECCOMP, 0, NULL, notify_fd);
+	close(notify_fd);
+	return r < 0 ? error_errno(err, -r, "send the seccomp notify fd to berth") : 0;
+}
 
 static int exec_setup(const struct exec_child *x, char **ret_executable, berth_error **err)
 {
@@ -78,13 +92,27 @@ static int exec_setup(const struct exec_child *x, char **ret_executable, berth_e
 	r = process_apply_labels(p, err);
 	if (r < 0)
 		return r;
+	if (p->exec_cpu_affinity && p->exec_cpu_affinity->final) {
+		r = process_apply_cpu_affinity(p->exec_cpu_affinity->final, "final", err);
+		if (r < 0)
+			return r;
+	}
+	/* Only stdio and the preserved fds reach the program: all else is close-on-exec before any filter. */
+	unsigned int first_closed = 3 + (unsigned int) x->o->preserve_fds;
+	if (syscall(SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return error_errno(err, errno, "mark berth's fds close-on-exec");
+	for (int fd = 3; fd < (int) first_closed; fd++) {
+		int flags = fcntl(fd, F_GETFD);
+		if (flags >= 0 && fd != x->sync_fd)
+			fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+	}
+	if (x->seccomp && !p->no_new_privileges && (r = exec_load_seccomp(x, err)) < 0)
+		return r;
 	/* No inheritable capability that was not asked for (CVE-2022-29162): the sets start empty. */
 	r = process_apply_credentials(p, x->user_namespace, err);
 	if (r < 0)
 		return r;
-	if (p->exec_cpu_affinity && p->exec_cpu_affinity->final)
-		return process_apply_cpu_affinity(p->exec_cpu_affinity->final, "final", err);
-	return 0;
+	return x->seccomp && p->no_new_privileges ? exec_load_seccomp(x, err) : 0;
 }
 
 __attribute__((noreturn)) static void exec_child_main(const struct exec_child *x)
@@ -107,26 +135,11 @@ __attribute__((noreturn)) static void exec_child_main(const struct exec_child *x
 		_exit(1);
 	}
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-	/* The sync socket stays open (CLOEXEC) through exec: berth reads EOF once the program runs. */
-	int sync_fd = x->sync_fd;
-	unsigned int first_closed = 3 + (unsigned int) x->o->preserve_fds;
-	if (sync_fd < (int) first_closed) {
-		sync_fd = fcntl(sync_fd, F_DUPFD_CLOEXEC, (int) first_closed);
-		close(x->sync_fd);
-	}
-	/* Only stdio and the preserved fds reach the program; the sync socket closes itself on exec. */
-	if (sync_fd > (int) first_closed)
-		syscall(SYS_close_range, first_closed, (unsigned int) sync_fd - 1, 0);
-	syscall(SYS_close_range, (unsigned int) sync_fd + 1, ~0U, 0);
-	for (int fd = 3; fd < (int) first_closed; fd++) {
-		int flags = fcntl(fd, F_GETFD);
-		if (flags >= 0)
-			fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
-	}
+	/* The sync socket is close-on-exec: berth reads EOF once the program runs. */
 	execve(executable, x->o->process->args.items, x->o->process->env.items);
 	berth_error *exec_err = NULL;
 	error_errno(&exec_err, errno, "exec \"%s\"", executable);
-	sync_send_error(sync_fd, exec_err);
+	sync_send_error(x->sync_fd, exec_err);
 	_exit(127);
 }
 
@@ -201,8 +214,19 @@ int container_exec(const struct exec_options *o, struct exec_result *ret, berth_
 		r = error_errno(err, errno, "exec: create the sync socket");
 		goto out;
 	}
+	/* The child's end stays above the fds the program inherits (3 .. 3+preserve-1). */
+	if (sv[1] < 3 + o->preserve_fds) {
+		int moved = fcntl(sv[1], F_DUPFD_CLOEXEC, 3 + o->preserve_fds);
+		if (moved < 0) {
+			r = error_errno(err, errno, "exec: move the sync socket");
+			goto out;
+		}
+		close(sv[1]);
+		sv[1] = moved;
+	}
 	x.sync_fd = sv[1];
 	x.parent_sync_fd = sv[0];
+	x.seccomp = config->linux_config ? config->linux_config->seccomp : NULL;
 	r = exec_cgroups(&c, o->cgroup, &cgroups, err);
 	if (r < 0)
 		goto out;
@@ -242,7 +266,13 @@ int container_exec(const struct exec_options *o, struct exec_result *ret, berth_
 			r = error_errno(err, -got, "exec");
 		else if (msg.type == SYNC_ERROR)
 			r = error_new(err, msg.code > 0 ? msg.code : EIO, "%s", msg.text);
-		else if (msg.type == SYNC_PTY && fd >= 0) {
+		else if (msg.type == SYNC_SECCOMP && fd >= 0) {
+			_cleanup_free_ char *state_json = NULL;
+			r = container_state_json(&c, OCI_STATUS_RUNNING, &state_json, err);
+			if (r == 0)
+				r = seccomp_send_listener(x.seccomp, fd, state_json, pid, err);
+			close(fd);
+		} else if (msg.type == SYNC_PTY && fd >= 0) {
 			if (o->console_socket) {
 				r = console_send(o->console_socket, fd, err);
 				close(fd);

@@ -22,6 +22,7 @@
 #include "runtime/console.h"
 #include "runtime/hooks.h"
 #include "runtime/process.h"
+#include "runtime/seccomp.h"
 #include "runtime/sync.h"
 #include "util/fs.h"
 
@@ -125,6 +126,18 @@ static int setup_rootfs(const struct init_context *ctx, const char *state_json, 
 	return rootfs_finish(c->root->readonly, propagation, err);
 }
 
+/* Load the filter; a notify fd goes to berth, which hands it to listenerPath while the init waits. */
+static int load_seccomp(const struct init_context *ctx, const struct oci_seccomp *seccomp, berth_error **err)
+{
+	int notify_fd = -1;
+	int r = seccomp_load_config(seccomp, &notify_fd, err);
+	if (r < 0 || notify_fd < 0)
+		return r;
+	r = sync_send(ctx->sync_fd, SYNC_SECCOMP, 0, NULL, notify_fd);
+	close(notify_fd);
+	return r < 0 ? error_errno(err, -r, "send the seccomp notify fd to berth") : 0;
+}
+
 /* Everything from the clone to "ready"; on failure the caller reports err over the sync socket. */
 static int init_setup(const struct init_context *ctx, char *state_json, char **ret_executable, berth_error **err)
 {
@@ -211,7 +224,32 @@ static int init_setup(const struct init_context *ctx, char *state_json, char **r
 	r = process_apply_labels(p, err);
 	if (r < 0)
 		return r;
-	return process_apply_credentials(p, ctx->namespaces->has[OCI_NS_USER], err);
+	if (p->exec_cpu_affinity && p->exec_cpu_affinity->final) {
+		r = process_apply_cpu_affinity(p->exec_cpu_affinity->final, "final", err);
+		if (r < 0)
+			return r;
+	}
+	/*
+	 * Only stdio and the preserved fds reach the container. Marked close-on-exec
+	 * now, before a seccomp filter could forbid the syscalls that do it.
+	 */
+	unsigned int first_closed = 3 + (unsigned int) ctx->preserve_fds;
+	if (syscall(SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return error_errno(err, errno, "mark berth's fds close-on-exec");
+	for (int fd = 3; fd < (int) first_closed; fd++) {
+		int flags = fcntl(fd, F_GETFD);
+		if (flags >= 0)
+			fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+	}
+	const struct oci_seccomp *seccomp = l ? l->seccomp : NULL;
+	bool nnp = p->no_new_privileges;
+	/* As runc: without noNewPrivileges the filter needs CAP_SYS_ADMIN, so it goes in before the user switch. */
+	if (seccomp && !nnp && (r = load_seccomp(ctx, seccomp, err)) < 0)
+		return r;
+	r = process_apply_credentials(p, ctx->namespaces->has[OCI_NS_USER], err);
+	if (r < 0)
+		return r;
+	return seccomp && nnp ? load_seccomp(ctx, seccomp, err) : 0;
 }
 
 void init_main(const struct init_context *ctx)
@@ -258,22 +296,7 @@ void init_main(const struct init_context *ctx)
 			_exit(1);
 		}
 	}
-	if (p->exec_cpu_affinity && p->exec_cpu_affinity->final &&
-	    process_apply_cpu_affinity(p->exec_cpu_affinity->final, "final", &err) < 0) {
-		dprintf(2, "berth: %s\n", err->message);
-		_exit(1);
-	}
-	/* (Seccomp is loaded here, last before execve, once it lands.) */
-
-	/* Only stdio and the preserved fds reach the container; everything of berth's is CLOEXEC or closed here. */
-	unsigned int first_closed = 3 + (unsigned int) ctx->preserve_fds;
-	close(ctx->sync_fd);
-	syscall(SYS_close_range, first_closed, ~0U, 0);
-	for (int fd = 3; fd < (int) first_closed; fd++) {
-		int flags = fcntl(fd, F_GETFD);
-		if (flags >= 0)
-			fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
-	}
+	/* Every fd of berth's is close-on-exec (see init_setup): execve leaves stdio and the preserved ones. */
 	execve(executable, p->args.items, ctx->env);
 	dprintf(2, "berth: exec \"%s\": %s\n", executable, strerror(errno));
 	_exit(127);

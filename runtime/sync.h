@@ -15,6 +15,7 @@ enum sync_type {
 	SYNC_HOOKS,        /* init -> berth: mounts done; run prestart/createRuntime now */
 	SYNC_HOOKS_DONE,   /* berth -> init */
 	SYNC_PTY,          /* init -> berth: the pty master (fd attached) */
+	SYNC_SECCOMP,      /* init -> berth: the seccomp notify fd (attached), for listenerPath */
 	SYNC_READY,        /* init -> berth: waiting for start */
 	SYNC_ERROR,        /* either way: code + message */
 };

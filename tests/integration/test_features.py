@@ -28,7 +28,7 @@ def test_only_implemented_sections_are_claimed():
     # Sections appear as the issues implementing them land (cgroup, seccomp, apparmor, selinux, intelRdt, ...).
     f = features()
     assert set(f) == {"ociVersionMin", "ociVersionMax", "hooks", "mountOptions", "linux", "annotations"}
-    assert set(f["linux"]) == {"namespaces", "capabilities"}
+    assert set(f["linux"]) == {"namespaces", "capabilities", "seccomp"}
 
 
 def test_every_claimed_hook_runs(bundle, root, container, tmp_path):
@@ -93,3 +93,42 @@ def test_every_claimed_capability_can_be_granted(bundle, root, container):
     all_claimed = (1 << len(caps)) - 1
     assert int(lines["CapBnd"], 16) == all_claimed & host_bounding
     assert int(lines["CapEff"], 16) == all_claimed & host_permitted
+
+
+# Syscalls a busybox shell never makes: safe targets for every action and operator.
+UNUSED = ["acct", "swapon", "swapoff", "reboot", "kexec_load", "init_module", "delete_module", "syslog",
+          "quotactl", "iopl", "ioperm", "vhangup"]
+
+
+def test_every_claimed_seccomp_action_and_operator_loads(bundle, root, container):
+    sc = features()["linux"]["seccomp"]
+    assert sc["enabled"] is True
+    rules = []
+    for i, action in enumerate(a for a in sc["actions"] if a not in ("SCMP_ACT_ALLOW", "SCMP_ACT_NOTIFY")):
+        rules.append({"names": [UNUSED[i]], "action": action})
+    for i, op in enumerate(sc["operators"]):
+        rules.append({"names": [UNUSED[i]], "action": "SCMP_ACT_ERRNO",
+                      "args": [{"index": 0, "value": 12345, "valueTwo": 12345, "op": op}]})
+    bundle.config["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": rules,
+                                         "flags": sc["supportedFlags"]}
+    r = run(bundle, root, container, "grep", "Seccomp:", "/proc/self/status")
+    assert r.rc == 0 and r.out.split() == ["Seccomp:", "2"], r
+    # SCMP_ACT_ALLOW is the default here; SCMP_ACT_NOTIFY is exercised with a listener in test_seccomp.py.
+
+
+def test_every_claimed_seccomp_architecture_is_accepted(bundle, root, container):
+    archs = features()["linux"]["seccomp"]["archs"]
+    for i, arch in enumerate(archs):
+        bundle.config["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": [arch],
+                                             "syscalls": [{"names": ["acct"], "action": "SCMP_ACT_ERRNO"}]}
+        r = run(bundle, root, f"{container}-{i}", "true")
+        assert r.rc == 0, (arch, r)
+        berth("delete", "-f", f"{container}-{i}", root=root)
+
+
+def test_known_but_unsupported_flags_are_refused(bundle, root, container):
+    sc = features()["linux"]["seccomp"]
+    for flag in set(sc["knownFlags"]) - set(sc["supportedFlags"]):
+        bundle.config["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "flags": [flag]}
+        r = run(bundle, root, container, "true")
+        assert r.rc == 1 and "is not supported by this build" in r.err, (flag, r)

@@ -1,0 +1,162 @@
+"""linux.seccomp: actions, errno values, argument conditions, flags, the notify listener, and exec."""
+import ctypes
+import fcntl
+import json
+import os
+import socket
+import struct
+import threading
+
+from conftest import berth, run, state, wait_for
+
+ALLOW = "SCMP_ACT_ALLOW"
+
+
+def with_filter(bundle, syscalls, default=ALLOW, **extra):
+    bundle.config["linux"]["seccomp"] = {"defaultAction": default, "syscalls": syscalls, **extra}
+
+
+def test_a_real_default_profile(bundle, root, container):
+    with open(os.path.join(os.path.dirname(__file__), "..", "data", "kubernetes-config.json")) as f:
+        bundle.config["linux"]["seccomp"] = json.load(f)["linux"]["seccomp"]
+    r = run(bundle, root, container, "sh", "-c", "grep Seccomp: /proc/self/status; ls / > /dev/null && echo ok")
+    assert r.rc == 0, r
+    assert r.out.split() == ["Seccomp:", "2", "ok"]
+
+
+def test_errno_actions_and_values(bundle, root, container):
+    with_filter(bundle, [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38},
+                         {"names": ["rmdir"], "action": "SCMP_ACT_ERRNO"},
+                         {"names": ["not_a_syscall_anywhere"], "action": "SCMP_ACT_KILL"}])
+    bundle.config["mounts"].append({"destination": "/scratch", "type": "tmpfs", "source": "tmpfs"})
+    r = run(bundle, root, container, "sh", "-c", "mkdir /scratch/a; rmdir /scratch; true")
+    assert r.rc == 0, r
+    assert "Function not implemented" in r.err  # errnoRet 38 (ENOSYS)
+    assert "Operation not permitted" in r.err or "Device or resource busy" in r.err  # default errno: EPERM
+
+
+def test_default_errno_ret(bundle, root, container):
+    # Everything not listed fails with defaultErrnoRet; what the shell needs is allowed by name.
+    with open(os.path.join(os.path.dirname(__file__), "..", "data", "kubernetes-config.json")) as f:
+        profile = json.load(f)["linux"]["seccomp"]
+    profile["defaultErrnoRet"] = 38
+    for rule in profile["syscalls"]:
+        if rule["action"] == ALLOW:
+            rule["names"] = [n for n in rule["names"] if n not in ("mkdir", "mkdirat")]
+    bundle.config["linux"]["seccomp"] = profile
+    bundle.config["mounts"].append({"destination": "/scratch", "type": "tmpfs", "source": "tmpfs"})
+    r = run(bundle, root, container, "sh", "-c", "mkdir /scratch/a")
+    assert r.rc != 0 and "Function not implemented" in r.err, r
+
+
+def test_argument_conditions(bundle, root, container):
+    # kill(pid, sig): deny sig == 0; deny (sig & 0x10) == 0x10 (SIGCONT is 18); let SIGUSR1 (10) through.
+    with_filter(bundle, [
+        {"names": ["kill"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 1, "value": 0, "op": "SCMP_CMP_EQ"}]},
+        {"names": ["kill"], "action": "SCMP_ACT_ERRNO",
+         "args": [{"index": 1, "value": 16, "valueTwo": 16, "op": "SCMP_CMP_MASKED_EQ"}]}])
+    r = run(bundle, root, container, "sh", "-c",
+            "trap '' USR1; kill -0 $$ 2>/dev/null && echo sig0-ok || echo sig0-denied; "
+            "kill -CONT $$ 2>/dev/null && echo cont-ok || echo cont-denied; "
+            "kill -USR1 $$ && echo usr1-ok")
+    assert r.out.split() == ["sig0-denied", "cont-denied", "usr1-ok"], r
+
+
+def test_conditions_on_one_argument_mean_any_of(bundle, root, container):
+    with_filter(bundle, [{"names": ["kill"], "action": "SCMP_ACT_ERRNO",
+                          "args": [{"index": 1, "value": 0, "op": "SCMP_CMP_EQ"},
+                                   {"index": 1, "value": 18, "op": "SCMP_CMP_EQ"}]}])
+    r = run(bundle, root, container, "sh", "-c",
+            "kill -0 $$ 2>/dev/null || echo a; kill -CONT $$ 2>/dev/null || echo b; trap '' USR2; kill -USR2 $$ && echo c")
+    assert r.out.split() == ["a", "b", "c"], r
+
+
+def test_kill_process_action(bundle, root, container):
+    with_filter(bundle, [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL_PROCESS"}])
+    r = run(bundle, root, container, "mkdir", "/tmp/x")
+    assert r.rc == 128 + 31, r  # SIGSYS
+
+
+def test_flags(bundle, root, container, cid):
+    with_filter(bundle, [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}],
+                flags=["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"])
+    assert run(bundle, root, container, "true").rc == 0
+    with_filter(bundle, [], flags=["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"])
+    r = run(bundle, root, container + "-2", "true")
+    assert r.rc == 1
+    assert r.err.startswith("berth: linux.seccomp.flags[0]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV is not supported")
+
+
+def test_filter_also_without_no_new_privileges_and_for_another_user(bundle, root, container):
+    bundle.config["process"]["noNewPrivileges"] = False
+    bundle.config["process"]["user"] = {"uid": 1000, "gid": 1000}
+    with_filter(bundle, [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}])
+    r = run(bundle, root, container, "sh", "-c", "grep Seccomp: /proc/self/status; id -u; mkdir /tmp/x")
+    assert r.out.split() == ["Seccomp:", "2", "1000"] and "Function not implemented" in r.err, r
+
+
+def test_exec_applies_the_containers_filter(bundle, root, container):
+    with_filter(bundle, [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}])
+    bundle.args("sleep", "30").write()
+    assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0
+    r = berth("exec", container, "sh", "-c", "grep Seccomp: /proc/self/status; mkdir /tmp/y", root=root)
+    assert "Seccomp:\t2" in r.out and "Function not implemented" in r.err, r
+
+
+# struct seccomp_notif (80 bytes) and seccomp_notif_resp (24 bytes), and their ioctls.
+NOTIF_RECV = 0xC0502100
+NOTIF_SEND = 0xC0182101
+
+
+def listener(path, box):
+    """A seccomp agent: receives the notify fd and the state, then answers each notification with success."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(path)
+    sock.listen(1)
+    box["ready"].set()
+    conn, _ = sock.accept()
+    msg, fds, _, _ = socket.recv_fds(conn, 65536, 1)
+    box["state"] = json.loads(msg)
+    fd = fds[0]
+    conn.close()
+    sock.close()
+    for _ in range(2):
+        buf = bytearray(80)
+        try:
+            fcntl.ioctl(fd, NOTIF_RECV, buf)
+        except OSError:
+            break
+        notif_id, pid = struct.unpack_from("<QI", buf)
+        nr = struct.unpack_from("<i", buf, 16)[0]
+        box.setdefault("syscalls", []).append(nr)
+        resp = bytearray(struct.pack("<QqiI", notif_id, 0, 0, 0))  # pretend it worked
+        fcntl.ioctl(fd, NOTIF_SEND, resp)
+    os.close(fd)
+
+
+def test_notify_listener(bundle, root, container, tmp_path):
+    path = str(tmp_path / "agent.sock")
+    box = {"ready": threading.Event()}
+    t = threading.Thread(target=listener, args=(path, box), daemon=True)
+    t.start()
+    box["ready"].wait(5)
+    with_filter(bundle, [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}],
+                listenerPath=path, listenerMetadata="agent-meta")
+    bundle.config["mounts"].append({"destination": "/scratch", "type": "tmpfs", "source": "tmpfs"})
+    r = run(bundle, root, container, "sh", "-c", "mkdir /scratch/made && echo mkdir-ok; ls /scratch | wc -l")
+    t.join(10)
+    assert r.rc == 0, r
+    # The agent said "success" without doing it: the call returned 0, the directory does not exist.
+    assert r.out.split() == ["mkdir-ok", "0"]
+    s = box["state"]
+    assert s["fds"] == ["seccompFd"] and s["metadata"] == "agent-meta"
+    assert s["state"]["id"] == container and s["pid"] == s["state"]["pid"] > 0
+    assert box["syscalls"], "the agent received the notification"
+
+
+def test_notify_without_listener_path_is_refused(bundle, root, cid):
+    with_filter(bundle, [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}])
+    r = run(bundle, root, cid, "true")
+    assert r.rc == 1 and r.err == "berth: linux.seccomp: SCMP_ACT_NOTIFY needs listenerPath\n"
+    from conftest import assert_nothing_left
+    assert_nothing_left(root, cid, bundle.path)
