@@ -129,6 +129,12 @@ __attribute__((noreturn)) static void exec_child_main(const struct exec_child *x
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/*
+	 * CVE-2019-5736: until execve this process is berth's image inside the
+	 * container; non-dumpable, its /proc/PID/exe cannot be opened from there
+	 * (no CAP_SYS_PTRACE in the host's user namespace). execve resets it.
+	 */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (exec_setup(x, &executable, &err) < 0) {
 		sync_send_error(x->sync_fd, err);

@@ -270,6 +270,12 @@ void init_main(const struct init_context *ctx)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/*
+	 * CVE-2019-5736: until execve this process is berth's image inside the
+	 * container; non-dumpable, its /proc/PID/exe cannot be opened from there
+	 * (no CAP_SYS_PTRACE in the host's user namespace). execve resets it.
+	 */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (init_setup(ctx, state_json, &executable, &err) < 0) {
 		sync_send_error(ctx->sync_fd, err);

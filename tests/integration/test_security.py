@@ -108,3 +108,17 @@ def test_run_leaves_no_zombie(bundle, root, container):
             except OSError:
                 pass
     assert zombies == []
+
+
+def test_cve_2019_5736_berths_binary_is_out_of_reach_while_the_init_waits(bundle, root, container):
+    """A created container's init is berth's image until start: its /proc/1/exe must not be reachable."""
+    bundle.args("sleep", "30").write()
+    assert berth("create", "-b", bundle.path, container, root=root).rc == 0
+    # exec runs in the same pid namespace, as root with the default capabilities.
+    r = berth("exec", container, "sh", "-c",
+              "readlink /proc/1/exe || echo no-link; cat /proc/1/exe > /dev/null && echo READ || echo denied", root=root)
+    assert "READ" not in r.out, r
+    assert "denied" in r.out
+    assert berth("start", container, root=root).rc == 0
+    r = berth("exec", container, "readlink", "/proc/1/exe", root=root)
+    assert r.out.strip().endswith("busybox"), "after start, pid 1 is the workload and dumpable again"
