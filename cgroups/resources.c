@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroups/devices.h"
 #include "util/fs.h"
 
 struct dir {
@@ -123,6 +124,18 @@ static int apply_v1_memory(int fd, const struct oci_memory *m, berth_error **err
 static int apply_v1(const struct dir *dirs, size_t n, const struct oci_resources *res, berth_error **err)
 {
 	int r = 0;
+	struct device_rule *rules = NULL;
+	size_t n_rules = 0;
+	if (device_rules_effective(res, &rules, &n_rules) < 0)
+		return error_errno(err, ENOMEM, "linux.resources.devices");
+	if (n_rules) {
+		int fd = v1_dir(dirs, n, "devices");
+		r = fd < 0 ? error_new(err, ENOTSUP, "linux.resources.devices: this host has no devices cgroup")
+			   : device_rules_apply_v1(fd, rules, n_rules, err);
+	}
+	free(rules);
+	if (r < 0)
+		return r;
 	if (res->memory)
 		r = apply_v1_memory(v1_dir(dirs, n, "memory"), res->memory, err);
 	const struct oci_cpu *c = res->cpu;

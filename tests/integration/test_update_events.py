@@ -156,3 +156,43 @@ def test_remaining_update_flags_apply_or_name_the_missing_cgroup_file(root, cont
                 assert read(cgroup_file(running, controller, file)) == expected, flag
         else:
             assert r.err.startswith(f"berth: linux.resources.{field}: write "), (flag, r.err)
+
+
+def with_mknod(bundle):
+    for s in ("bounding", "effective", "permitted"):
+        bundle.config["process"]["capabilities"][s].append("CAP_MKNOD")
+
+
+def test_device_rules_deny_what_is_not_allowed(bundle, root, container):
+    # podman sends only deny-all: berth's defaults keep /dev/null & co usable, every other device stays denied.
+    with_mknod(bundle)
+    bundle.config["linux"]["resources"]["devices"] = [{"allow": False, "access": "rwm"}]
+    r = run(bundle, root, container, "sh", "-c",
+            "mknod /dev/x c 1 1 && echo made; head -c1 /dev/x; head -c1 /dev/null && echo null-ok; "
+            "echo hi > /dev/tty 2>/dev/null; cat /sys/fs/cgroup/devices/devices.list")
+    assert r.rc == 0, r
+    assert "made" in r.out and "null-ok" in r.out
+    assert "head: /dev/x: Operation not permitted" in r.err
+    assert "c 136:* rwm" in r.out and "a *:* rwm" not in r.out
+
+
+def test_device_rules_from_the_config_come_first(bundle, root, container):
+    with_mknod(bundle)
+    # loop0 (block 7:0) opens without special capabilities: only the cgroup decides.
+    bundle.config["linux"]["resources"]["devices"] = [
+        {"allow": False, "access": "rwm"}, {"allow": True, "type": "b", "major": 7, "minor": 0, "access": "r"}]
+    r = run(bundle, root, container, "sh", "-c", "mknod /dev/l0 b 7 0; mknod /dev/l1 b 7 1; "
+            "head -c0 /dev/l0 && echo loop0-ok; head -c0 /dev/l1")
+    assert "loop0-ok" in r.out, r
+    assert "/dev/l1: Operation not permitted" in r.err
+
+
+def test_no_device_rules_leave_the_parents(bundle, root, container):
+    bundle.config["linux"]["resources"].pop("devices", None)
+    r = run(bundle, root, container, "cat", "/sys/fs/cgroup/devices/devices.list")
+    assert r.out.strip() == "a *:* rwm", r
+
+
+def run(bundle, root, cid, *argv):
+    from conftest import run as run_container
+    return run_container(bundle, root, cid, *argv)
