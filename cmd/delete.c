@@ -9,7 +9,12 @@ static const struct cli_option options[] = {
 
 static int run_delete(const struct global_options *global, const struct cli_args *args, berth_error **err)
 {
-	return container_delete(global->root, args->positional[0], cli_flag(args, OPT_FORCE), err);
+	uint64_t oom_kills = 0;
+	int r = container_delete(global->root, args->positional[0], cli_flag(args, OPT_FORCE), &oom_kills, err);
+	if (r == 0 && oom_kills)
+		log_message(LOG_LEVEL_WARNING, "container \"%s\": the kernel's OOM killer killed %llu process(es)",
+			    args->positional[0], (unsigned long long) oom_kills);
+	return r;
 }
 
 const struct cli_command cmd_delete = {

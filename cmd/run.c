@@ -29,13 +29,13 @@ static int run_run(const struct global_options *global, const struct cli_args *a
 	if (created.pty_master >= 0 && detach) {
 		close(created.pty_master);
 		close(created.pidfd);
-		(void) container_delete(o.root, o.id, true, NULL);
+		(void) container_delete(o.root, o.id, true, NULL, NULL);
 		return error_new(err, EINVAL, "run: --detach with terminal: true needs --console-socket");
 	}
 	r = container_start(o.root, o.id, err);
 	if (r < 0 || detach) {
 		if (r < 0)
-			(void) container_delete(o.root, o.id, true, NULL);
+			(void) container_delete(o.root, o.id, true, NULL, NULL);
 		close(created.pidfd);
 		if (created.pty_master >= 0)
 			close(created.pty_master);
@@ -46,9 +46,13 @@ static int run_run(const struct global_options *global, const struct cli_args *a
 	if (created.pty_master >= 0)
 		close(created.pty_master);
 	if (!cli_flag(args, OPT_KEEP)) {
-		r = container_delete(o.root, o.id, true, err);
+		uint64_t oom_kills = 0;
+		r = container_delete(o.root, o.id, true, &oom_kills, err);
 		if (r < 0)
 			return r;
+		if (oom_kills)
+			log_message(LOG_LEVEL_WARNING, "container \"%s\": the kernel's OOM killer killed %llu process(es)", o.id,
+				    (unsigned long long) oom_kills);
 	}
 	fflush(stdout);
 	_exit(status);

@@ -18,6 +18,7 @@ static const struct model_field state_fields[] = {
 	F_STRING(struct oci_state, created, "created", .flags = MODEL_EMIT_ALWAYS),
 	F_STRING(struct oci_state, owner, "owner", .flags = MODEL_EMIT_ALWAYS),
 	F_STRING_MAP(struct oci_state, annotations, "annotations"),
+	F_BOOL(struct oci_state, oom_killed, "oomKilled"),
 };
 const struct model_type oci_state_type = MODEL_TYPE(struct oci_state, state_fields, NULL);
 
@@ -35,6 +36,7 @@ static const struct model_field container_state_fields[] = {
 	F_STRING_MAP(struct berth_container_state, cgroup_created, "cgroupCreated"),
 	F_OPT_BOOL(struct berth_container_state, systemd_cgroup, "systemdCgroup"),
 	F_STRING_MAP(struct berth_container_state, annotations, "annotations"),
+	F_UINT(struct berth_container_state, oom_kills, "oomKills", UINT64_MAX),
 };
 const struct model_type berth_container_state_type =
 	MODEL_TYPE(struct berth_container_state, container_state_fields, NULL);

@@ -24,6 +24,7 @@ struct oci_state {
 	char *created;  /* runc: RFC 3339 with nanoseconds, UTC */
 	char *owner;    /* runc: always present, empty for root */
 	struct string_map annotations;
+	bool oom_killed; /* berth: the kernel's OOM killer killed in the container (absent when not) */
 };
 
 extern const struct model_type oci_state_type;
@@ -46,6 +47,7 @@ struct berth_container_state {
 	struct string_map cgroup_created; /* hierarchy mount -> topmost directory berth created */
 	struct opt_bool systemd_cgroup;
 	struct string_map annotations;
+	struct opt_uint oom_kills;        /* kills recorded before the cgroup went away: never lost */
 };
 
 extern const struct model_type berth_container_state_type;

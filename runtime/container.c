@@ -559,7 +559,7 @@ static bool wait_init_gone(const struct container *c, int timeout_ms)
 	return false;
 }
 
-int container_delete(const char *root, const char *id, bool force, berth_error **err)
+int container_delete(const char *root, const char *id, bool force, uint64_t *ret_oom_kills, berth_error **err)
 {
 	struct container c;
 	_cleanup_config_ struct oci_config *config = NULL;
@@ -589,6 +589,10 @@ int container_delete(const char *root, const char *id, bool force, berth_error *
 			return r;
 		}
 	}
+	/* The verdict is read before the cgroup goes: afterwards nobody could tell. */
+	uint64_t oom_kills = container_record_oom(&c);
+	if (ret_oom_kills)
+		*ret_oom_kills = oom_kills;
 	if (container_load_config(&c, &config, NULL) == 0 && config->hooks && config->hooks->poststop.len) {
 		_cleanup_free_ char *state = NULL;
 		_cleanup_error_ berth_error *hook_err = NULL;
@@ -614,7 +618,10 @@ int container_state(const char *root, const char *id, char **ret_json, berth_err
 	int r = container_open(root, id, false, &c, err);
 	if (r < 0)
 		return r;
-	r = container_state_json(&c, container_status(&c), ret_json, err);
+	enum oci_status status = container_status(&c);
+	if (status == OCI_STATUS_STOPPED)
+		(void) container_record_oom(&c);
+	r = container_state_json(&c, status, ret_json, err);
 	container_close(&c);
 	return r;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "oci/state.h"
@@ -39,8 +40,11 @@ int container_start(const char *root, const char *id, berth_error **err);
 /* kill: one signal to the init, or with all to every process of the container's cgroup. */
 int container_kill(const char *root, const char *id, int sig, bool all, berth_error **err);
 
-/* delete: a stopped (or, with force, any) container: processes, poststop hooks, cgroups, state. */
-int container_delete(const char *root, const char *id, bool force, berth_error **err);
+/*
+ * delete: a stopped (or, with force, any) container: processes, poststop hooks,
+ * cgroups, state. *ret_oom_kills (may be NULL) gets the OOM kills the container saw.
+ */
+int container_delete(const char *root, const char *id, bool force, uint64_t *ret_oom_kills, berth_error **err);
 
 /* The runtime-spec state JSON of a container. */
 int container_state(const char *root, const char *id, char **ret_json, berth_error **err);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cgroups/freezer.h"
+#include "cgroups/stats.h"
 #include "util/fs.h"
 #include "util/proc.h"
 
@@ -184,6 +185,23 @@ enum oci_status container_status(const struct container *c)
 	return frozen == 1 ? OCI_STATUS_PAUSED : OCI_STATUS_RUNNING;
 }
 
+uint64_t container_record_oom(struct container *c)
+{
+	struct cgroup_set set;
+	uint64_t recorded = c->state->oom_kills.value;
+	if (cgroup_set_from_maps(&c->state->cgroup_paths, &c->state->cgroup_created, &set) < 0)
+		return recorded;
+	uint64_t kills = set.len ? cgroup_oom_kills(&set) : 0;
+	cgroup_set_clear(&set);
+	if (kills > recorded) {
+		c->state->oom_kills = (struct opt_uint){ true, kills };
+		/* Saved only under the lock; a reader that cannot take it now still reports what it saw. */
+		if (flock(c->dirfd, LOCK_EX | LOCK_NB) == 0)
+			(void) container_save(c, NULL);
+	}
+	return c->state->oom_kills.value;
+}
+
 int container_init_pidfd(const struct container *c)
 {
 	pid_t pid = (pid_t) c->state->init_pid.value;
@@ -214,6 +232,7 @@ int container_state_json(const struct container *c, enum oci_status status, char
 		.created = s->created,
 		.owner = s->owner,
 		.annotations = s->annotations,
+		.oom_killed = s->oom_kills.value > 0,
 	};
 	return model_to_json(&oci_state_type, &out, NULL, ret_json, NULL, err);
 }

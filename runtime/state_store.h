@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "oci/config.h"
 #include "oci/state.h"
@@ -36,6 +37,12 @@ void container_close(struct container *c);
 
 /* The runtime-spec status, derived: init alive? fifo still there (created) or gone (running)? */
 enum oci_status container_status(const struct container *c);
+
+/*
+ * Read the OOM kills from the container's memory cgroup and, if there are
+ * new ones, record them in state.json (the caller holds the lock). Returns the total.
+ */
+uint64_t container_record_oom(struct container *c);
 
 /* A pidfd of the container's init, taken only if it is still that process (no pid-reuse race). */
 int container_init_pidfd(const struct container *c);

@@ -196,3 +196,21 @@ def test_no_device_rules_leave_the_parents(bundle, root, container):
 def run(bundle, root, cid, *argv):
     from conftest import run as run_container
     return run_container(bundle, root, cid, *argv)
+
+
+def test_oom_verdict_is_recorded_and_reported(bundle, root, container):
+    bundle.config["linux"]["resources"]["memory"] = {"limit": 16 << 20, "swap": 16 << 20}
+    bundle.args("sh", "-c", "x=$(head -c 64000000 /dev/zero | tr '\\0' a); echo ${#x}").write()
+    r = berth("run", "--keep", "-b", bundle.path, container, root=root, timeout=60)
+    assert r.rc != 0
+    s = state(root, container)
+    assert s["status"] == "stopped" and s["oomKilled"] is True
+    r = berth("delete", container, root=root)
+    assert r.rc == 0
+    assert "warning: container" in r.err and "OOM killer killed" in r.err
+
+
+def test_no_oom_no_verdict(bundle, root, container):
+    bundle.args("true").write()
+    assert berth("run", "--keep", "-b", bundle.path, container, root=root).rc == 0
+    assert "oomKilled" not in state(root, container)
