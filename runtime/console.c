@@ -1,16 +1,42 @@
 #include "runtime/console.h"
 
+#include "namespaces/mounts.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
+
+static int bind_dev_console(int slave)
+{
+	struct stat st;
+	int target = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (target >= 0 && (fstat(target, &st) < 0 || S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode))) {
+		close(target);
+		target = -1;
+		if (unlink("/dev/console") < 0 && rmdir("/dev/console") < 0)
+			return -errno;
+	}
+	if (target < 0) {
+		int f = open("/dev/console", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (f < 0)
+			return -errno;
+		close(f);
+		target = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (target < 0)
+			return -errno;
+	}
+	int r = mount_bind_fd(slave, target, false, 0);
+	close(target);
+	return r;
+}
 
 int console_setup(const struct oci_box *size, bool bind_console, int *ret_master, berth_error **err)
 {
@@ -37,14 +63,17 @@ int console_setup(const struct oci_box *size, bool bind_console, int *ret_master
 			return error_errno(err, e, "process.consoleSize: set the window size");
 		}
 	}
-	/* /dev/console is the pty too, as runc makes it (bind over an empty file). */
-	int f = bind_console ? open("/dev/console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600) : -1;
-	if (f >= 0)
-		close(f);
-	if (bind_console && mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0) {
-		int e = errno;
-		close(master);
-		return error_errno(err, e, "terminal: bind %s on /dev/console", name);
+	/*
+	 * /dev/console is the pty too, as runc makes it: a bind over an empty file.
+	 * CVE-2025-52565: whatever the image put there is never followed; a
+	 * symlink is replaced, and the bind goes fd to fd (no path is looked up).
+	 */
+	if (bind_console) {
+		int r = bind_dev_console(slave);
+		if (r < 0) {
+			close(master);
+			return error_errno(err, -r, "terminal: bind %s on /dev/console", name);
+		}
 	}
 	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0) {
 		int e = errno;

@@ -1,6 +1,7 @@
 #include "runtime/exec.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <linux/sched.h>
@@ -23,6 +24,7 @@
 #include "runtime/seccomp.h"
 #include "runtime/state_store.h"
 #include "runtime/sync.h"
+#include "util/fs.h"
 #include "util/proc.h"
 
 int container_config(const char *root, const char *id, struct oci_config **ret, berth_error **err)
@@ -67,7 +69,11 @@ static int exec_setup(const struct exec_child *x, char **ret_executable, berth_e
 	/* One setns on the init's pidfd joins them all, the user namespace first (Linux >= 5.8). */
 	if (x->join_flags && setns(x->init_pidfd, (int) x->join_flags) < 0)
 		return error_errno(err, errno, "join the container's namespaces");
-	close(x->init_pidfd);
+	/* CVE-2024-21626: berth's fds (the cgroup directory, the log, ...) close before any cwd is taken. */
+	int keep[] = { x->sync_fd };
+	r = close_fds_from(3 + x->o->preserve_fds, keep, ARRAY_SIZE(keep));
+	if (r < 0)
+		return error_errno(err, -r, "close berth's fds");
 	if (x->user_namespace && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		return error_errno(err, errno, "become root in the container's user namespace");
 	if (p->terminal) {
@@ -86,6 +92,9 @@ static int exec_setup(const struct exec_child *x, char **ret_executable, berth_e
 	/* setns(CLONE_NEWNS) put us at the container's root: cwd resolves inside it (CVE-2024-21626). */
 	if (chdir(p->cwd) < 0)
 		return error_errno(err, errno, "process.cwd: chdir to \"%s\"", p->cwd);
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+		return error_errno(err, errno ? errno : ENOENT, "process.cwd: \"%s\" is outside the container", p->cwd);
 	r = process_find_executable(p, ret_executable, err);
 	if (r < 0)
 		return r;

@@ -1,6 +1,7 @@
 #include "runtime/init.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <linux/magic.h>
@@ -120,10 +121,16 @@ static int setup_rootfs(const struct init_context *ctx, const char *state_json, 
 		if (r < 0)
 			return r;
 	}
-	r = rootfs_pivot(rootfd, ctx->no_pivot, err);
-	if (r < 0)
-		return r;
-	return rootfs_finish(c->root->readonly, propagation, err);
+	return rootfs_pivot(rootfd, ctx->no_pivot, err);
+}
+
+/* The working directory must be inside the container: getcwd says "(unreachable)" (ENOENT) otherwise. */
+static int check_cwd(const char *cwd, berth_error **err)
+{
+	char buf[PATH_MAX];
+	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+		return error_errno(err, errno ? errno : ENOENT, "process.cwd: \"%s\" is outside the container", cwd);
+	return 0;
 }
 
 /* Load the filter; a notify fd goes to berth, which hands it to listenerPath while the init waits. */
@@ -198,10 +205,7 @@ static int init_setup(const struct init_context *ctx, char *state_json, char **r
 	r = setup_rootfs(ctx, state_json, err);
 	if (r < 0)
 		return r;
-	r = apply_sysctl(l, err);
-	if (r < 0)
-		return r;
-
+	/* The console binds over /dev/console: before root.readonly makes that impossible (as runc). */
 	if (p->terminal) {
 		int master = -1;
 		r = console_setup(p->console_size, true, &master, err);
@@ -212,12 +216,26 @@ static int init_setup(const struct init_context *ctx, char *state_json, char **r
 		if (r < 0)
 			return error_errno(err, -r, "send the pty to berth");
 	}
-	/* CVE-2024-21626: cwd is resolved only after the pivot, so no host directory can be reached. */
+	r = rootfs_finish(c->root->readonly, l ? l->rootfs_propagation : 0, err);
+	if (r < 0)
+		return r;
+	r = apply_sysctl(l, err);
+	if (r < 0)
+		return r;
+	/*
+	 * CVE-2024-21626: no fd of berth's (the bundle, namespaces, cgroups, the
+	 * log) may stay open past this point: through /proc/self/fd a cwd could
+	 * reach the host. Only the sync socket and the exec fifo are still needed.
+	 */
+	int keep[] = { ctx->sync_fd, ctx->fifo_fd };
+	r = close_fds_from(3 + ctx->preserve_fds, keep, ARRAY_SIZE(keep));
+	if (r < 0)
+		return error_errno(err, -r, "close berth's fds");
 	if (chdir(p->cwd) < 0)
 		return error_errno(err, errno, "process.cwd: chdir to \"%s\"", p->cwd);
-	char cwd[16];
-	if (!getcwd(cwd, sizeof(cwd)) && errno != ERANGE)
-		return error_errno(err, errno, "process.cwd: \"%s\" is outside the container", p->cwd);
+	r = check_cwd(p->cwd, err);
+	if (r < 0)
+		return r;
 	r = process_find_executable(p, ret_executable, err);
 	if (r < 0)
 		return r;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int write_all(int fd, const void *data, size_t len)
@@ -96,4 +97,27 @@ int write_file_atomic_at(int dirfd, const char *path, mode_t mode, const char *d
 		return error_errno(err, -r, "write `%s`", path);
 	}
 	return 0;
+}
+
+static int compare_ints(const void *a, const void *b)
+{
+	return *(const int *) a - *(const int *) b;
+}
+
+int close_fds_from(int first, const int *keep, size_t n_keep)
+{
+	int sorted[16];
+	if (n_keep > ARRAY_SIZE(sorted))
+		return -E2BIG;
+	memcpy(sorted, keep, n_keep * sizeof(int));
+	qsort(sorted, n_keep, sizeof(int), compare_ints);
+	unsigned int from = (unsigned int) first;
+	for (size_t i = 0; i < n_keep; i++) {
+		if (sorted[i] < first)
+			continue;
+		if ((unsigned int) sorted[i] > from && syscall(SYS_close_range, from, (unsigned int) sorted[i] - 1, 0) < 0)
+			return -errno;
+		from = (unsigned int) sorted[i] + 1;
+	}
+	return syscall(SYS_close_range, from, ~0U, 0) < 0 ? -errno : 0;
 }

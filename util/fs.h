@@ -21,5 +21,11 @@ int write_file_exclusive_at(int dirfd, const char *path, mode_t mode, const char
 int write_file_atomic_at(int dirfd, const char *path, mode_t mode, const char *data, size_t len,
 			 berth_error **err);
 
+/*
+ * Close every fd from `first` up, except those in keep (CVE-2024-21626: an fd
+ * merely marked close-on-exec can still be a way out through /proc/self/fd).
+ */
+int close_fds_from(int first, const int *keep, size_t n_keep);
+
 /* write(2) all of data, retrying on EINTR and short writes; returns 0 or -errno. */
 int write_all(int fd, const void *data, size_t len);

@@ -122,3 +122,68 @@ def test_cve_2019_5736_berths_binary_is_out_of_reach_while_the_init_waits(bundle
     assert berth("start", container, root=root).rc == 0
     r = berth("exec", container, "readlink", "/proc/1/exe", root=root)
     assert r.out.strip().endswith("busybox"), "after start, pid 1 is the workload and dumpable again"
+
+
+def test_cve_2024_21626_cwd_through_a_leaked_fd_for_run(bundle, root, container):
+    """cwd=/proc/self/fd/N must never land in a host directory berth had open."""
+    for fd in range(3, 16):
+        bundle.config["process"]["cwd"] = f"/proc/self/fd/{fd}"
+        r = run(bundle, root, f"{container}-{fd}", "sh", "-c", "pwd; ls")
+        berth("delete", "-f", f"{container}-{fd}", root=root)
+        assert "unreachable" not in r.out and "config.json" not in r.out, (fd, r)
+        assert r.rc != 0, (fd, r)
+
+
+def test_cve_2024_21626_cwd_through_a_leaked_fd_for_exec(bundle, root, container):
+    bundle.args("sleep", "30").write()
+    assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0
+    for fd in range(3, 16):
+        r = berth("exec", "--cwd", f"/proc/self/fd/{fd}", container, "sh", "-c", "pwd; ls", root=root)
+        assert "unreachable" not in r.out and "cgroup.procs" not in r.out and "config.json" not in r.out, (fd, r)
+        assert r.rc != 0, (fd, r)
+
+
+def test_cve_2025_52565_dev_console_symlink_is_not_followed(tmp_path, private_rootfs, root, cid):
+    import socket
+    import threading
+    os.symlink("/proc/sys/kernel/core_pattern", private_rootfs / "dev" / "console")
+    with open("/proc/sys/kernel/core_pattern") as f:
+        before = f.read()
+    b = evil_bundle(tmp_path, private_rootfs)
+    # The image's own /dev (no tmpfs over it), so its /dev/console link is what berth meets.
+    b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/dev"]
+    b.config["process"]["terminal"] = True
+    b.args("sh", "-c", "stat -c %F /dev/console; grep -c core_pattern /proc/self/mountinfo || true")
+    b.write()
+    path = str(tmp_path / "tty.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(path)
+    sock.listen(1)
+    box = {}
+
+    def accept():
+        conn, _ = sock.accept()
+        _, fds, _, _ = socket.recv_fds(conn, 1024, 1)
+        box["fd"] = fds[0]
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    assert berth("create", "--console-socket", path, "-b", b.path, cid, root=root).rc == 0
+    t.join(10)
+    assert berth("start", cid, root=root).rc == 0
+    out = b""
+    while True:
+        try:
+            chunk = os.read(box["fd"], 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(box["fd"])
+    berth("delete", "-f", cid, root=root)
+    assert out.decode().split()[:2] == ["character", "special"], out
+    assert out.decode().split()[-1] == "0", "nothing is mounted over core_pattern"
+    with open("/proc/sys/kernel/core_pattern") as f:
+        assert f.read() == before
+    assert_nothing_left(root, cid, b.path)
