@@ -96,9 +96,18 @@ int console_send(const char *socket_path, int master, berth_error **err)
 	char name[64] = "/dev/ptmx";
 	char control[CMSG_SPACE(sizeof(int))] = { 0 };
 
-	if (strlen(socket_path) >= sizeof(addr.sun_path))
-		return error_new(err, ENAMETOOLONG, "--console-socket: path too long: `%s`", socket_path);
-	strcpy(addr.sun_path, socket_path);
+	_cleanup_close_ int dirfd = -1;
+	if (strlen(socket_path) < sizeof(addr.sun_path))
+		strcpy(addr.sun_path, socket_path);
+	else {
+		/* Longer than sun_path: reach it through an fd of its directory (/proc/self/fd/N/name). */
+		const char *slash = strrchr(socket_path, '/');
+		_cleanup_free_ char *dir = slash ? strndup(socket_path, (size_t) (slash - socket_path) + 1) : NULL;
+		dirfd = dir ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+		if (dirfd < 0 || (size_t) snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s", dirfd,
+						  slash + 1) >= sizeof(addr.sun_path))
+			return error_new(err, ENAMETOOLONG, "--console-socket: path too long: `%s`", socket_path);
+	}
 	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *) &addr, sizeof(addr)) < 0)
 		return error_errno(err, errno, "--console-socket: connect to `%s`", socket_path);

@@ -57,3 +57,29 @@ def test_console_socket_that_does_not_exist(bundle, root, cid, tmp_path):
     assert r.err == f"berth: --console-socket: connect to `{tmp_path / 'nope.sock'}`: No such file or directory\n"
     from conftest import assert_nothing_left
     assert_nothing_left(root, cid, bundle.path)
+
+
+def test_console_socket_path_longer_than_sun_path(bundle, root, container, tmp_path):
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    path = str(deep / "console.sock")
+    assert len(path) > 108
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    cwd = os.getcwd()
+    os.chdir(deep)  # bind with a short relative name; berth gets the long absolute one
+    try:
+        sock.bind("console.sock")
+    finally:
+        os.chdir(cwd)
+    sock.listen(1)
+    box = {}
+    t = threading.Thread(target=receive_master, args=(sock, box))
+    t.start()
+    bundle.config["process"]["terminal"] = True
+    bundle.args("true").write()
+    r = berth("create", "--console-socket", path, "-b", bundle.path, container, root=root)
+    t.join(10)
+    sock.close()
+    assert r.rc == 0, r
+    assert box["name"].startswith("/dev/pts/")
+    os.close(box["fd"])

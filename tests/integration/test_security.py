@@ -187,3 +187,29 @@ def test_cve_2025_52565_dev_console_symlink_is_not_followed(tmp_path, private_ro
     with open("/proc/sys/kernel/core_pattern") as f:
         assert f.read() == before
     assert_nothing_left(root, cid, b.path)
+
+
+def test_sysctl_refuses_a_fake_procfs(bundle, root, cid):
+    """CVE-2023-27561/28642-style: a volume over /proc must not receive berth's writes."""
+    bundle.config["mounts"] = [m for m in bundle.config["mounts"] if m["destination"] != "/proc"]
+    bundle.config["mounts"].append({"destination": "/proc", "type": "tmpfs", "source": "tmpfs"})
+    bundle.config["linux"]["maskedPaths"] = []
+    bundle.config["linux"]["readonlyPaths"] = []
+    bundle.config["linux"]["sysctl"] = {"net.ipv4.ip_forward": "1"}
+    r = run(bundle, root, cid, "true")
+    assert r.rc == 1
+    assert r.err == "berth: linux.sysctl: /proc/sys in the container is not procfs (mount proc first)\n"
+    assert_nothing_left(root, cid, bundle.path)
+
+
+def test_cve_2025_31133_masking_uses_the_hosts_dev_null(tmp_path, private_rootfs, root, cid):
+    """An image /dev/null that is a symlink must not become what masked paths are bound to."""
+    os.symlink("/proc/sys/kernel/core_pattern", private_rootfs / "dev" / "null")
+    b = evil_bundle(tmp_path, private_rootfs)
+    b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/dev"]
+    b.config["linux"]["maskedPaths"] = ["/proc/version"]
+    r = run(b, root, cid, "sh", "-c", "wc -c < /proc/version; stat -c %t,%T /proc/version")
+    berth("delete", "-f", cid, root=root)
+    assert r.rc == 0, r
+    assert r.out.split() == ["0", "1,3"], "masked with the real /dev/null (char 1:3)"
+    assert_nothing_left(root, cid, b.path)
