@@ -3,14 +3,12 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
-#include <linux/close_range.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -18,6 +16,7 @@
 
 #include "cgroups/cgroup.h"
 #include "namespaces/namespaces.h"
+#include "runtime/child.h"
 #include "runtime/console.h"
 #include "runtime/container.h"
 #include "runtime/process.h"
@@ -47,17 +46,6 @@ struct exec_child {
 	int sync_fd, parent_sync_fd;
 	int state_fds[2];
 };
-
-static int exec_load_seccomp(const struct exec_child *x, berth_error **err)
-{
-	int notify_fd = -1;
-	int r = seccomp_load_config(x->seccomp, &notify_fd, err);
-	if (r < 0 || notify_fd < 0)
-		return r;
-	r = sync_send(x->sync_fd, SYNC_SECCOMP, 0, NULL, notify_fd);
-	close(notify_fd);
-	return r < 0 ? error_errno(err, -r, "send the seccomp notify fd to berth") : 0;
-}
 
 static int exec_setup(const struct exec_child *x, char **ret_executable, berth_error **err)
 {
@@ -107,21 +95,16 @@ static int exec_setup(const struct exec_child *x, char **ret_executable, berth_e
 			return r;
 	}
 	/* Only stdio and the preserved fds reach the program: all else is close-on-exec before any filter. */
-	unsigned int first_closed = 3 + (unsigned int) x->o->preserve_fds;
-	if (syscall(SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return error_errno(err, errno, "mark berth's fds close-on-exec");
-	for (int fd = 3; fd < (int) first_closed; fd++) {
-		int flags = fcntl(fd, F_GETFD);
-		if (flags >= 0 && fd != x->sync_fd)
-			fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
-	}
-	if (x->seccomp && !p->no_new_privileges && (r = exec_load_seccomp(x, err)) < 0)
+	r = child_prepare_fds(x->o->preserve_fds, x->sync_fd, err);
+	if (r < 0)
+		return r;
+	if (x->seccomp && !p->no_new_privileges && (r = child_load_seccomp(x->sync_fd, x->seccomp, err)) < 0)
 		return r;
 	/* No inheritable capability that was not asked for (CVE-2022-29162): the sets start empty. */
 	r = process_apply_credentials(p, x->user_namespace, err);
 	if (r < 0)
 		return r;
-	return x->seccomp && p->no_new_privileges ? exec_load_seccomp(x, err) : 0;
+	return x->seccomp && p->no_new_privileges ? child_load_seccomp(x->sync_fd, x->seccomp, err) : 0;
 }
 
 __attribute__((noreturn)) static void exec_child_main(const struct exec_child *x)
@@ -129,27 +112,13 @@ __attribute__((noreturn)) static void exec_child_main(const struct exec_child *x
 	_cleanup_error_ berth_error *err = NULL;
 	char *executable = NULL;
 
-	close(x->parent_sync_fd);
-	for (size_t i = 0; i < ARRAY_SIZE(x->state_fds); i++)
-		if (x->state_fds[i] >= 0)
-			close(x->state_fds[i]);
-	signal(SIGPIPE, SIG_DFL);
-	/* Nothing of berth's signal mask (run blocks what it forwards) reaches the container. */
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/*
-	 * CVE-2019-5736: until execve this process is berth's image inside the
-	 * container; non-dumpable, its /proc/PID/exe cannot be opened from there
-	 * (no CAP_SYS_PTRACE in the host's user namespace). execve resets it.
-	 */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	int theirs[] = { x->parent_sync_fd, x->state_fds[0], x->state_fds[1] };
+	child_prologue(theirs, ARRAY_SIZE(theirs));
 	if (exec_setup(x, &executable, &err) < 0) {
 		sync_send_error(x->sync_fd, err);
 		_exit(1);
 	}
-	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	child_setup_done();
 	/* The sync socket is close-on-exec: berth reads EOF once the program runs. */
 	execve(executable, x->o->process->args.items, x->o->process->env.items);
 	berth_error *exec_err = NULL;

@@ -3,14 +3,12 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
-#include <linux/close_range.h>
 #include <linux/magic.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -20,6 +18,7 @@
 #include "namespaces/network.h"
 #include "namespaces/rootfs.h"
 #include "namespaces/rootfs_path.h"
+#include "runtime/child.h"
 #include "runtime/console.h"
 #include "runtime/hooks.h"
 #include "runtime/process.h"
@@ -133,18 +132,6 @@ static int check_cwd(const char *cwd, berth_error **err)
 	return 0;
 }
 
-/* Load the filter; a notify fd goes to berth, which hands it to listenerPath while the init waits. */
-static int load_seccomp(const struct init_context *ctx, const struct oci_seccomp *seccomp, berth_error **err)
-{
-	int notify_fd = -1;
-	int r = seccomp_load_config(seccomp, &notify_fd, err);
-	if (r < 0 || notify_fd < 0)
-		return r;
-	r = sync_send(ctx->sync_fd, SYNC_SECCOMP, 0, NULL, notify_fd);
-	close(notify_fd);
-	return r < 0 ? error_errno(err, -r, "send the seccomp notify fd to berth") : 0;
-}
-
 /* Everything from the clone to "ready"; on failure the caller reports err over the sync socket. */
 static int init_setup(const struct init_context *ctx, char *state_json, char **ret_executable, berth_error **err)
 {
@@ -251,23 +238,18 @@ static int init_setup(const struct init_context *ctx, char *state_json, char **r
 	 * Only stdio and the preserved fds reach the container. Marked close-on-exec
 	 * now, before a seccomp filter could forbid the syscalls that do it.
 	 */
-	unsigned int first_closed = 3 + (unsigned int) ctx->preserve_fds;
-	if (syscall(SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return error_errno(err, errno, "mark berth's fds close-on-exec");
-	for (int fd = 3; fd < (int) first_closed; fd++) {
-		int flags = fcntl(fd, F_GETFD);
-		if (flags >= 0)
-			fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
-	}
+	r = child_prepare_fds(ctx->preserve_fds, -1, err);
+	if (r < 0)
+		return r;
 	const struct oci_seccomp *seccomp = l ? l->seccomp : NULL;
 	bool nnp = p->no_new_privileges;
 	/* As runc: without noNewPrivileges the filter needs CAP_SYS_ADMIN, so it goes in before the user switch. */
-	if (seccomp && !nnp && (r = load_seccomp(ctx, seccomp, err)) < 0)
+	if (seccomp && !nnp && (r = child_load_seccomp(ctx->sync_fd, seccomp, err)) < 0)
 		return r;
 	r = process_apply_credentials(p, ctx->namespaces->has[OCI_NS_USER], err);
 	if (r < 0)
 		return r;
-	return seccomp && nnp ? load_seccomp(ctx, seccomp, err) : 0;
+	return seccomp && nnp ? child_load_seccomp(ctx->sync_fd, seccomp, err) : 0;
 }
 
 void init_main(const struct init_context *ctx)
@@ -278,28 +260,13 @@ void init_main(const struct init_context *ctx)
 	char *executable = NULL;
 	char byte;
 
-	close(ctx->parent_sync_fd);
-	for (size_t i = 0; i < ARRAY_SIZE(ctx->state_fds); i++)
-		if (ctx->state_fds[i] >= 0)
-			close(ctx->state_fds[i]);
-	/* berth ignores SIGPIPE; the container must get the default back. */
-	signal(SIGPIPE, SIG_DFL);
-	/* Nothing of berth's signal mask (run blocks what it forwards) reaches the container. */
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/*
-	 * CVE-2019-5736: until execve this process is berth's image inside the
-	 * container; non-dumpable, its /proc/PID/exe cannot be opened from there
-	 * (no CAP_SYS_PTRACE in the host's user namespace). execve resets it.
-	 */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	int theirs[] = { ctx->parent_sync_fd, ctx->state_fds[0], ctx->state_fds[1] };
+	child_prologue(theirs, ARRAY_SIZE(theirs));
 	if (init_setup(ctx, state_json, &executable, &err) < 0) {
 		sync_send_error(ctx->sync_fd, err);
 		_exit(1);
 	}
-	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	child_setup_done();
 	if (sync_send(ctx->sync_fd, SYNC_READY, 0, NULL, -1) < 0)
 		_exit(1);
 

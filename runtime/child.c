@@ -1,0 +1,55 @@
+#include "runtime/child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime/seccomp.h"
+#include "runtime/sync.h"
+
+void child_prologue(const int *close_fds, size_t n_close)
+{
+	for (size_t i = 0; i < n_close; i++)
+		if (close_fds[i] >= 0)
+			close(close_fds[i]);
+	/* berth ignores SIGPIPE and run blocks what it forwards: none of that reaches the container. */
+	signal(SIGPIPE, SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+}
+
+void child_setup_done(void)
+{
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+}
+
+int child_prepare_fds(int preserve_fds, int keep_fd, berth_error **err)
+{
+	unsigned int first_closed = 3 + (unsigned int) preserve_fds;
+	if (syscall(SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return error_errno(err, errno, "mark berth's fds close-on-exec");
+	for (int fd = 3; fd < (int) first_closed; fd++) {
+		int flags = fcntl(fd, F_GETFD);
+		if (flags >= 0 && fd != keep_fd)
+			fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+	}
+	return 0;
+}
+
+int child_load_seccomp(int sync_fd, const struct oci_seccomp *seccomp, berth_error **err)
+{
+	int notify_fd = -1;
+	int r = seccomp_load_config(seccomp, &notify_fd, err);
+	if (r < 0 || notify_fd < 0)
+		return r;
+	r = sync_send(sync_fd, SYNC_SECCOMP, 0, NULL, notify_fd);
+	close(notify_fd);
+	return r < 0 ? error_errno(err, -r, "send the seccomp notify fd to berth") : 0;
+}

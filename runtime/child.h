@@ -1,0 +1,27 @@
+/* What every process berth clones into a container (the init, an exec'd process) does around its setup. */
+#pragma once
+
+#include <stddef.h>
+
+#include "oci/config.h"
+#include "util/error.h"
+
+/*
+ * First thing in the child: close berth's ends and state fds, give back the
+ * default SIGPIPE and an empty signal mask, become non-dumpable (CVE-2019-5736:
+ * /proc/PID/exe of berth's image stays out of the container's reach until
+ * execve resets it) and die with berth while the setup lasts.
+ */
+void child_prologue(const int *close_fds, size_t n_close);
+
+/* Setup done: the child outlives berth from here on. */
+void child_setup_done(void);
+
+/*
+ * Mark every fd from 3 + preserve_fds up close-on-exec, and the preserved ones
+ * inheritable (except keep_fd, berth's own), while no seccomp filter forbids it.
+ */
+int child_prepare_fds(int preserve_fds, int keep_fd, berth_error **err);
+
+/* Load linux.seccomp; a notify fd goes over sync_fd to berth (which hands it to listenerPath). */
+int child_load_seccomp(int sync_fd, const struct oci_seccomp *seccomp, berth_error **err);
