@@ -98,7 +98,8 @@ int cgroup_set_plan(const char *cgroups_path, const char *id, struct cgroup_set 
 
 	*ret = (struct cgroup_set){ 0 };
 	if (!cgroups_path || !*cgroups_path) {
-		snprintf(default_path, sizeof(default_path), "berth/%s", id);
+		/* One level: containers share no parent directory that the last one out could not remove. */
+		snprintf(default_path, sizeof(default_path), "berth-%s", id);
 		cgroups_path = default_path;
 	}
 	if (strstr(cgroups_path, "..") || strchr(cgroups_path, ':'))

@@ -28,7 +28,7 @@ struct cgroup_set {
 /*
  * Resolve where the container's cgroups go. cgroups_path absolute: from each
  * hierarchy's root (runtime-spec); relative or NULL: under the caller's own
- * cgroup in that hierarchy (NULL means "berth/<id>").
+ * cgroup in that hierarchy (NULL means "berth-<id>").
  */
 int cgroup_set_plan(const char *cgroups_path, const char *id, struct cgroup_set *ret, berth_error **err);
 

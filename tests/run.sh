@@ -27,6 +27,10 @@ echo "== integration under ASan+UBSan"
 BERTH="$top/build-asan/berth" /usr/bin/python3 -m pytest -q -p no:cacheprovider -o junit_suite_name=asan \
   --junitxml="$results/integration-asan.xml" tests/integration || status=1
 
+echo "== clients (containerd with berth as its runtime)"
+BERTH="$top/build/berth" /usr/bin/python3 -m pytest -q -p no:cacheprovider -o junit_suite_name=clients \
+  --junitxml="$results/clients.xml" tests/clients || status=1
+
 echo "== fuzz (libFuzzer, ${BERTH_FUZZ_SECONDS:-60}s)"
 sh tests/fuzz/run.sh "${BERTH_FUZZ_SECONDS:-60}" "$results/fuzz.xml" || status=1
 

@@ -146,10 +146,10 @@ def public_bundle(rootfs):
 
 
 def cgroup_dirs_named(name):
+    """cgroup directories whose name contains `name` (berth's default is berth-<id>)."""
     found = []
     for base, dirs, _ in os.walk("/sys/fs/cgroup"):
-        if name in dirs:
-            found.append(os.path.join(base, name))
+        found += [os.path.join(base, d) for d in dirs if name in d]
         if base.count("/") > 8:
             dirs[:] = []
     return found
