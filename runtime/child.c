@@ -1,6 +1,7 @@
 #include "runtime/child.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <signal.h>
@@ -8,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "runtime/process.h"
 #include "runtime/seccomp.h"
 #include "runtime/sync.h"
 
@@ -41,6 +43,22 @@ int child_prepare_fds(int preserve_fds, int keep_fd, berth_error **err)
 			fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
 	}
 	return 0;
+}
+
+int child_enter_process(const struct oci_process *p, char **ret_executable, berth_error **err)
+{
+	char cwd[PATH_MAX];
+	if (chdir(p->cwd) < 0)
+		return error_errno(err, errno, "process.cwd: chdir to \"%s\"", p->cwd);
+	/* getcwd says "(unreachable)" (ENOENT) for a directory outside the container's root. */
+	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+		return error_errno(err, errno ? errno : ENOENT, "process.cwd: \"%s\" is outside the container", p->cwd);
+	int r = process_find_executable(p, ret_executable, err);
+	if (r == 0)
+		r = process_apply_labels(p, err);
+	if (r == 0 && p->exec_cpu_affinity && p->exec_cpu_affinity->final)
+		r = process_apply_cpu_affinity(p->exec_cpu_affinity->final, "final", err);
+	return r;
 }
 
 int child_load_seccomp(int sync_fd, const struct oci_seccomp *seccomp, berth_error **err)

@@ -23,5 +23,12 @@ void child_setup_done(void);
  */
 int child_prepare_fds(int preserve_fds, int keep_fd, berth_error **err);
 
+/*
+ * In the container, its namespaces joined and berth's fds closed: chdir to
+ * process.cwd and check it is inside (CVE-2024-21626), find the executable,
+ * apply the LSM labels and the final CPU affinity.
+ */
+int child_enter_process(const struct oci_process *p, char **ret_executable, berth_error **err);
+
 /* Load linux.seccomp; a notify fd goes over sync_fd to berth (which hands it to listenerPath). */
 int child_load_seccomp(int sync_fd, const struct oci_seccomp *seccomp, berth_error **err);

@@ -1,7 +1,6 @@
 #include "runtime/exec.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -78,22 +77,9 @@ static int exec_setup(const struct exec_child *x, char **ret_executable, berth_e
 	if (r < 0)
 		return r;
 	/* setns(CLONE_NEWNS) put us at the container's root: cwd resolves inside it (CVE-2024-21626). */
-	if (chdir(p->cwd) < 0)
-		return error_errno(err, errno, "process.cwd: chdir to \"%s\"", p->cwd);
-	char cwd[PATH_MAX];
-	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
-		return error_errno(err, errno ? errno : ENOENT, "process.cwd: \"%s\" is outside the container", p->cwd);
-	r = process_find_executable(p, ret_executable, err);
+	r = child_enter_process(p, ret_executable, err);
 	if (r < 0)
 		return r;
-	r = process_apply_labels(p, err);
-	if (r < 0)
-		return r;
-	if (p->exec_cpu_affinity && p->exec_cpu_affinity->final) {
-		r = process_apply_cpu_affinity(p->exec_cpu_affinity->final, "final", err);
-		if (r < 0)
-			return r;
-	}
 	/* Only stdio and the preserved fds reach the program: all else is close-on-exec before any filter. */
 	r = child_prepare_fds(x->o->preserve_fds, x->sync_fd, err);
 	if (r < 0)

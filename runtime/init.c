@@ -1,7 +1,6 @@
 #include "runtime/init.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sched.h>
@@ -123,15 +122,6 @@ static int setup_rootfs(const struct init_context *ctx, const char *state_json, 
 	return rootfs_pivot(rootfd, ctx->no_pivot, err);
 }
 
-/* The working directory must be inside the container: getcwd says "(unreachable)" (ENOENT) otherwise. */
-static int check_cwd(const char *cwd, berth_error **err)
-{
-	char buf[PATH_MAX];
-	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
-		return error_errno(err, errno ? errno : ENOENT, "process.cwd: \"%s\" is outside the container", cwd);
-	return 0;
-}
-
 /* Everything from the clone to "ready"; on failure the caller reports err over the sync socket. */
 static int init_setup(const struct init_context *ctx, char *state_json, char **ret_executable, berth_error **err)
 {
@@ -218,22 +208,9 @@ static int init_setup(const struct init_context *ctx, char *state_json, char **r
 	r = close_fds_from(3 + ctx->preserve_fds, keep, ARRAY_SIZE(keep));
 	if (r < 0)
 		return error_errno(err, -r, "close berth's fds");
-	if (chdir(p->cwd) < 0)
-		return error_errno(err, errno, "process.cwd: chdir to \"%s\"", p->cwd);
-	r = check_cwd(p->cwd, err);
+	r = child_enter_process(p, ret_executable, err);
 	if (r < 0)
 		return r;
-	r = process_find_executable(p, ret_executable, err);
-	if (r < 0)
-		return r;
-	r = process_apply_labels(p, err);
-	if (r < 0)
-		return r;
-	if (p->exec_cpu_affinity && p->exec_cpu_affinity->final) {
-		r = process_apply_cpu_affinity(p->exec_cpu_affinity->final, "final", err);
-		if (r < 0)
-			return r;
-	}
 	/*
 	 * Only stdio and the preserved fds reach the container. Marked close-on-exec
 	 * now, before a seccomp filter could forbid the syscalls that do it.

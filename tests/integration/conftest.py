@@ -195,3 +195,44 @@ def wait_for(predicate, timeout=10.0):
             return True
         time.sleep(0.02)
     return False
+
+
+class ConsoleSocket:
+    """A unix socket that receives one pty master over SCM_RIGHTS, as the shim's and conmon's do."""
+
+    def __init__(self, path):
+        import socket
+        import threading
+        self.path = str(path)
+        self.name = self.fd = None
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(self.path)
+        self.sock.listen(1)
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        import socket
+        conn, _ = self.sock.accept()
+        with conn:
+            msg, fds, _, _ = socket.recv_fds(conn, 1024, 1)
+            self.name, self.fd = msg.decode(), fds[0]
+
+    def wait(self, timeout=10):
+        self.thread.join(timeout)
+        self.sock.close()
+        return self.fd
+
+    def read_all(self):
+        """Everything the container writes to its terminal, until it closes."""
+        chunks = []
+        while True:
+            try:
+                data = os.read(self.fd, 4096)
+            except OSError:  # EIO once the slave side is gone
+                break
+            if not data:
+                break
+            chunks.append(data)
+        os.close(self.fd)
+        return b"".join(chunks).decode()

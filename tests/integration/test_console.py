@@ -1,50 +1,20 @@
 """terminal: true — the pty master goes to the caller over --console-socket, as the shim and conmon expect."""
 import os
-import socket
-import threading
 
-from conftest import berth, state, wait_for
-
-
-def receive_master(sock, box):
-    conn, _ = sock.accept()
-    with conn:
-        msg, fds, _, _ = socket.recv_fds(conn, 1024, 1)
-        box["name"], box["fd"] = msg.decode(), fds[0]
-
-
-def read_all(fd):
-    chunks = []
-    while True:
-        try:
-            data = os.read(fd, 4096)
-        except OSError:  # EIO once the slave side is gone
-            break
-        if not data:
-            break
-        chunks.append(data)
-    return b"".join(chunks).decode()
+from conftest import ConsoleSocket, berth, state, wait_for
 
 
 def test_console_socket_gets_the_pty(bundle, root, container, tmp_path):
-    path = str(tmp_path / "console.sock")
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.bind(path)
-    sock.listen(1)
-    box = {}
-    t = threading.Thread(target=receive_master, args=(sock, box))
-    t.start()
+    console = ConsoleSocket(tmp_path / "console.sock")
     bundle.config["process"]["terminal"] = True
     bundle.config["process"]["consoleSize"] = {"height": 25, "width": 80}
     bundle.args("sh", "-c", "tty; stty size; readlink /proc/self/fd/0; ls -l /dev/console | cut -c1").write()
-    r = berth("create", "--console-socket", path, "-b", bundle.path, container, root=root)
-    t.join(10)
-    sock.close()
+    r = berth("create", "--console-socket", console.path, "-b", bundle.path, container, root=root)
+    console.wait()
     assert r.rc == 0, r
-    assert box["name"].startswith("/dev/pts/")
+    assert console.name.startswith("/dev/pts/")
     assert berth("start", container, root=root).rc == 0
-    text = read_all(box["fd"])
-    os.close(box["fd"])
+    text = console.read_all()
     assert text.split() == ["/dev/pts/0", "25", "80", "/dev/pts/0", "c"]
     assert wait_for(lambda: state(root, container)["status"] == "stopped")
 
@@ -64,22 +34,16 @@ def test_console_socket_path_longer_than_sun_path(bundle, root, container, tmp_p
     deep.mkdir(parents=True)
     path = str(deep / "console.sock")
     assert len(path) > 108
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     cwd = os.getcwd()
     os.chdir(deep)  # bind with a short relative name; berth gets the long absolute one
     try:
-        sock.bind("console.sock")
+        console = ConsoleSocket("console.sock")
     finally:
         os.chdir(cwd)
-    sock.listen(1)
-    box = {}
-    t = threading.Thread(target=receive_master, args=(sock, box))
-    t.start()
     bundle.config["process"]["terminal"] = True
     bundle.args("true").write()
     r = berth("create", "--console-socket", path, "-b", bundle.path, container, root=root)
-    t.join(10)
-    sock.close()
+    console.wait()
     assert r.rc == 0, r
-    assert box["name"].startswith("/dev/pts/")
-    os.close(box["fd"])
+    assert console.name.startswith("/dev/pts/")
+    os.close(console.fd)

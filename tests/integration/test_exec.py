@@ -1,16 +1,14 @@
 """exec, pause/resume and ps on a running container, as containerd's shim and conmon use them."""
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 
 import pytest
 
-from conftest import BERTH, berth, state, wait_for
+from conftest import BERTH, ConsoleSocket, berth, state, wait_for
 
 
 @pytest.fixture
@@ -91,30 +89,12 @@ def test_exec_detach_pid_file_and_cgroup(root, running, tmp_path):
 
 
 def test_exec_with_a_terminal_over_console_socket(root, running, tmp_path):
-    path = str(tmp_path / "tty.sock")
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.bind(path)
-    sock.listen(1)
-    box = {}
-
-    def accept():
-        conn, _ = sock.accept()
-        _, fds, _, _ = socket.recv_fds(conn, 1024, 1)
-        box["fd"] = fds[0]
-        conn.close()
-
-    t = threading.Thread(target=accept)
-    t.start()
-    r = berth("exec", "--tty", "--detach", "--console-socket", path, running, "sh", "-c", "tty; sleep 0.5", root=root)
-    t.join(10)
-    sock.close()
+    console = ConsoleSocket(tmp_path / "tty.sock")
+    r = berth("exec", "--tty", "--detach", "--console-socket", console.path, running, "sh", "-c", "tty; sleep 0.5",
+              root=root)
+    console.wait()
     assert r.rc == 0, r
-    data = b""
-    deadline = time.monotonic() + 5
-    while b"\n" not in data and time.monotonic() < deadline:
-        data += os.read(box["fd"], 100)
-    os.close(box["fd"])
-    assert data.decode().strip().startswith("/dev/pts/")
+    assert console.read_all().strip().startswith("/dev/pts/")
 
 
 def test_exec_errors(root, running, bundle, cid):

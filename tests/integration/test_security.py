@@ -144,8 +144,7 @@ def test_cve_2024_21626_cwd_through_a_leaked_fd_for_exec(bundle, root, container
 
 
 def test_cve_2025_52565_dev_console_symlink_is_not_followed(tmp_path, private_rootfs, root, cid):
-    import socket
-    import threading
+    from conftest import ConsoleSocket
     os.symlink("/proc/sys/kernel/core_pattern", private_rootfs / "dev" / "console")
     with open("/proc/sys/kernel/core_pattern") as f:
         before = f.read()
@@ -155,35 +154,14 @@ def test_cve_2025_52565_dev_console_symlink_is_not_followed(tmp_path, private_ro
     b.config["process"]["terminal"] = True
     b.args("sh", "-c", "stat -c %F /dev/console; grep -c core_pattern /proc/self/mountinfo || true")
     b.write()
-    path = str(tmp_path / "tty.sock")
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.bind(path)
-    sock.listen(1)
-    box = {}
-
-    def accept():
-        conn, _ = sock.accept()
-        _, fds, _, _ = socket.recv_fds(conn, 1024, 1)
-        box["fd"] = fds[0]
-
-    t = threading.Thread(target=accept, daemon=True)
-    t.start()
-    assert berth("create", "--console-socket", path, "-b", b.path, cid, root=root).rc == 0
-    t.join(10)
+    console = ConsoleSocket(tmp_path / "tty.sock")
+    assert berth("create", "--console-socket", console.path, "-b", b.path, cid, root=root).rc == 0
+    console.wait()
     assert berth("start", cid, root=root).rc == 0
-    out = b""
-    while True:
-        try:
-            chunk = os.read(box["fd"], 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    os.close(box["fd"])
+    out = console.read_all()
     berth("delete", "-f", cid, root=root)
-    assert out.decode().split()[:2] == ["character", "special"], out
-    assert out.decode().split()[-1] == "0", "nothing is mounted over core_pattern"
+    assert out.split()[:2] == ["character", "special"], out
+    assert out.split()[-1] == "0", "nothing is mounted over core_pattern"
     with open("/proc/sys/kernel/core_pattern") as f:
         assert f.read() == before
     assert_nothing_left(root, cid, b.path)
