@@ -77,7 +77,7 @@ int devices_create(int rootfd, const struct oci_linux *l, bool bind_from_host, b
 	for (size_t i = 0; l && i < l->devices.len; i++) {
 		const struct oci_device *d = &l->devices.items[i];
 		int r = create_node(rootfd, d->path, d->type[0], (unsigned) d->major.value, (unsigned) d->minor.value,
-				    d->file_mode.set ? (mode_t) d->file_mode.value : 0666,
+				    d->file_mode.set ? (mode_t) d->file_mode.value & 07777 : 0666,
 				    d->uid.set ? (uid_t) d->uid.value : 0, d->gid.set ? (gid_t) d->gid.value : 0,
 				    bind_from_host, err);
 		if (r < 0)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "namespaces/rootfs_path.h"
+#include "util/fs.h"
 
 #ifndef MS_NOSYMFOLLOW
 #define MS_NOSYMFOLLOW 256
@@ -69,11 +70,9 @@ static const struct {
 const char *const *mount_option_names(void)
 {
 	static const char *names[ARRAY_SIZE(option_table) + 1];
-	size_t n = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(option_table); i++)
-		if (strcmp(option_table[i].name, "tmpcopyup") != 0) /* recognised only to refuse it */
-			names[n++] = option_table[i].name;
-	names[n] = NULL;
+		names[i] = option_table[i].name;
+	names[ARRAY_SIZE(option_table)] = NULL;
 	return names;
 }
 
@@ -249,6 +248,54 @@ static int mount_cgroups(const struct mount_context *ctx, const struct oci_mount
 	return 0;
 }
 
+/*
+ * tmpcopyup: a tmpfs that starts with what the image had at the destination.
+ * The tmpfs is made detached (fsopen/fsmount), filled from the directory it
+ * will hide, and only then attached, read-only if asked.
+ */
+static int mount_tmpfs_copyup(const struct oci_mount *m, int dstfd, unsigned long flags, const char *data,
+			      berth_error **err)
+{
+	_cleanup_close_ int under = openat(dstfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (under < 0)
+		return fail_mount(err, errno, m, "tmpcopyup: destination is not a directory");
+	_cleanup_close_ int fs = (int) syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return fail_mount(err, errno, m, "fsopen");
+	_cleanup_free_ char *copy = data ? strdup(data) : NULL;
+	if (data && !copy)
+		return error_errno(err, ENOMEM, "mount on \"%s\"", m->destination);
+	for (char *save = NULL, *kv = copy ? strtok_r(copy, ",", &save) : NULL; kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		if (eq)
+			*eq = '\0';
+		if (syscall(SYS_fsconfig, fs, eq ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, kv, eq ? eq + 1 : NULL, 0) < 0)
+			return fail_mount(err, errno, m, kv);
+	}
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return fail_mount(err, errno, m, "fsconfig create");
+	unsigned long long attr = flags_to_attr(flags) & ~(unsigned long long) MOUNT_ATTR_RDONLY;
+	_cleanup_close_ int mnt = (int) syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attr);
+	if (mnt < 0)
+		return fail_mount(err, errno, m, "fsmount");
+	_cleanup_close_ int top = openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char name[256];
+	int r = top < 0 ? -errno : copy_tree(under, top, name);
+	if (r < 0)
+		return error_errno(err, -r, "mount on \"%s\": tmpcopyup of \"%s\"", m->destination, name);
+	r = copy_attributes(under, top);
+	if (r < 0)
+		return fail_mount(err, -r, m, "tmpcopyup");
+	if (flags & MS_RDONLY) {
+		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+		if (syscall(SYS_mount_setattr, mnt, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
+			return fail_mount(err, errno, m, "read-only");
+	}
+	if (syscall(SYS_move_mount, mnt, "", dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return fail_mount(err, errno, m, "move_mount");
+	return 0;
+}
+
 int mount_config_entry(const struct mount_context *ctx, const struct oci_mount *m, berth_error **err)
 {
 	struct mount_options o;
@@ -258,9 +305,9 @@ int mount_config_entry(const struct mount_context *ctx, const struct oci_mount *
 	if (r < 0)
 		return error_errno(err, -r, "mount \"%s\"", m->destination);
 	const char *type = m->type ? m->type : "";
-	if (o.tmpcopyup) {
+	if (o.tmpcopyup && strcmp(type, "tmpfs") != 0) {
 		mount_options_clear(&o);
-		return error_new(err, ENOTSUP, "mount on \"%s\": option tmpcopyup is not supported", m->destination);
+		return error_new(err, EINVAL, "mount on \"%s\": option tmpcopyup needs type tmpfs", m->destination);
 	}
 	bool bind = o.bind || strcmp(type, "bind") == 0;
 
@@ -290,7 +337,11 @@ int mount_config_entry(const struct mount_context *ctx, const struct oci_mount *
 	}
 	if (bind)
 		r = mount_bind_fd(srcfd, dstfd, o.recursive_bind, flags | MS_BIND);
-	else {
+	else if (o.tmpcopyup) {
+		r = mount_tmpfs_copyup(m, dstfd, flags, o.data, err);
+		if (r < 0)
+			goto out;
+	} else {
 		char dst[FD_PATH_SIZE];
 		fd_path(dstfd, dst);
 		r = mount(m->source ? m->source : type, dst, type, flags, o.data) < 0 ? -errno : 0;

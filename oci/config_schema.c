@@ -324,7 +324,7 @@ static const struct model_field device_fields[] = {
 	F_STRING(struct oci_device, type, "type", REQ_ALWAYS, .choices = device_types),
 	F_INT(struct oci_device, major, "major", 0, INT64_MAX),
 	F_INT(struct oci_device, minor, "minor", 0, INT64_MAX),
-	F_UINT(struct oci_device, file_mode, "fileMode", 07777),
+	F_UINT(struct oci_device, file_mode, "fileMode", 0177777),
 	F_UINT(struct oci_device, uid, "uid", U32),
 	F_UINT(struct oci_device, gid, "gid", U32),
 };

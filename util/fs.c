@@ -1,13 +1,17 @@
 #include "util/fs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "util/cleanup.h"
 
 int write_all(int fd, const void *data, size_t len)
 {
@@ -120,4 +124,123 @@ int close_fds_from(int first, const int *keep, size_t n_keep)
 		from = (unsigned int) sorted[i] + 1;
 	}
 	return syscall(SYS_close_range, from, ~0U, 0) < 0 ? -errno : 0;
+}
+
+int copy_attributes(int srcfd, int dstfd)
+{
+	struct stat st;
+	if (fstat(srcfd, &st) < 0)
+		return -errno;
+	if (fchown(dstfd, st.st_uid, st.st_gid) < 0 || fchmod(dstfd, st.st_mode & 07777) < 0)
+		return -errno;
+	struct timespec times[2] = { st.st_atim, st.st_mtim };
+	return futimens(dstfd, times) < 0 ? -errno : 0;
+}
+
+static int copy_file_data(int in, int out)
+{
+	for (;;) {
+		ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+		if (n == 0)
+			return 0;
+		if (n > 0)
+			continue;
+		if (errno == EINTR)
+			continue;
+		if (errno != EXDEV && errno != EINVAL && errno != EOPNOTSUPP && errno != ENOSYS)
+			return -errno;
+		break;
+	}
+	char buf[16384];
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : 0;
+		int r = write_all(out, buf, (size_t) n);
+		if (r < 0)
+			return r;
+	}
+}
+
+static int copy_entry(int srcdir, int dstdir, const char *name, const struct stat *st, char ret_name[256], int depth);
+
+static int copy_tree_depth(int srcdir, int dstdir, char ret_name[256], int depth)
+{
+	if (depth > 64)
+		return -ELOOP;
+	int dupfd = openat(srcdir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dupfd < 0)
+		return -errno;
+	_cleanup_closedir_ DIR *d = fdopendir(dupfd);
+	if (!d) {
+		close(dupfd);
+		return -errno;
+	}
+	struct dirent *e;
+	while ((errno = 0, e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		struct stat st;
+		if (fstatat(srcdir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return -errno;
+		int r = copy_entry(srcdir, dstdir, e->d_name, &st, ret_name, depth);
+		if (r < 0) {
+			if (ret_name && !ret_name[0])
+				snprintf(ret_name, 256, "%s", e->d_name);
+			return r;
+		}
+	}
+	return errno ? -errno : 0;
+}
+
+static int copy_entry(int srcdir, int dstdir, const char *name, const struct stat *st, char ret_name[256], int depth)
+{
+	_cleanup_close_ int in = -1, out = -1;
+	int r;
+	switch (st->st_mode & S_IFMT) {
+	case S_IFDIR:
+		if (mkdirat(dstdir, name, 0700) < 0)
+			return -errno;
+		in = openat(srcdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		out = openat(dstdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (in < 0 || out < 0)
+			return -errno;
+		r = copy_tree_depth(in, out, ret_name, depth + 1);
+		return r < 0 ? r : copy_attributes(in, out);
+	case S_IFREG:
+		in = openat(srcdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		out = openat(dstdir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (in < 0 || out < 0)
+			return -errno;
+		r = copy_file_data(in, out);
+		return r < 0 ? r : copy_attributes(in, out);
+	case S_IFLNK: {
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(srcdir, name, target, sizeof(target) - 1);
+		if (n < 0)
+			return -errno;
+		target[n] = '\0';
+		if (symlinkat(target, dstdir, name) < 0 ||
+		    fchownat(dstdir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+			return -errno;
+		break;
+	}
+	default:
+		if (mknodat(dstdir, name, st->st_mode, st->st_rdev) < 0 ||
+		    fchownat(dstdir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    fchmodat(dstdir, name, st->st_mode & 07777, 0) < 0)
+			return -errno;
+		break;
+	}
+	struct timespec times[2] = { st->st_atim, st->st_mtim };
+	return utimensat(dstdir, name, times, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+}
+
+int copy_tree(int srcdir, int dstdir, char ret_name[256])
+{
+	if (ret_name)
+		ret_name[0] = '\0';
+	return copy_tree_depth(srcdir, dstdir, ret_name, 0);
 }

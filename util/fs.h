@@ -29,3 +29,13 @@ int close_fds_from(int first, const int *keep, size_t n_keep);
 
 /* write(2) all of data, retrying on EINTR and short writes; returns 0 or -errno. */
 int write_all(int fd, const void *data, size_t len);
+
+/*
+ * Copy the contents of directory srcdir into directory dstdir, keeping modes,
+ * owners and times; never follows a symlink (tmpcopyup). Returns 0 or -errno,
+ * with the failing entry's name in ret_name (may be NULL).
+ */
+int copy_tree(int srcdir, int dstdir, char ret_name[256]);
+
+/* Give dstdir the mode, owner and times of srcdir. */
+int copy_attributes(int srcfd, int dstfd);

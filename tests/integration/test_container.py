@@ -228,9 +228,38 @@ def test_config_devices(bundle, root, container):
     bundle.config["linux"]["devices"] = [
         {"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3, "fileMode": 0o620, "uid": 7, "gid": 8},
         {"path": "/dev/sub/fifo", "type": "p"},
+        # Podman --privileged sends the host's st_mode, type bits included: only the permissions count.
+        {"path": "/dev/typed", "type": "c", "major": 1, "minor": 5, "fileMode": 0o20640},
     ]
-    text = out(bundle, root, container, "stat -c '%F %t,%T %a %u %g' /dev/mynull; stat -c '%F' /dev/sub/fifo")
-    assert text.splitlines() == ["character special file 1,3 620 7 8", "fifo"]
+    text = out(bundle, root, container, "stat -c '%F %t,%T %a %u %g' /dev/mynull; stat -c '%F' /dev/sub/fifo; "
+               "stat -c '%F %a' /dev/typed")
+    assert text.splitlines() == ["character special file 1,3 620 7 8", "fifo", "character special file 640"]
+
+
+def test_tmpcopyup_fills_the_tmpfs_from_the_image(bundle, root, container, rootfs):
+    # Podman's --read-only puts a tmpcopyup tmpfs on /tmp, /var/tmp, /run: here /bin, to copy something real.
+    bundle.config["mounts"] += [
+        {"destination": "/bin", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup", "mode=700", "nosuid"]},
+        {"destination": "/etc", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup", "ro"]},
+    ]
+    text = out(bundle, root, container,
+               "touch /bin/new && echo writable; readlink /bin/sh; stat -c '%a %s' /bin/busybox; ls /bin | wc -l; "
+               "touch /etc/x 2>/dev/null || echo etc-ro; grep -E ' /(bin|etc) ' /proc/self/mountinfo")
+    lines = text.splitlines()
+    assert lines[0] == "writable" and lines[1] == "busybox"
+    st = os.stat(os.path.join(rootfs, "bin", "busybox"))
+    assert lines[2] == f"{st.st_mode & 0o777:o} {st.st_size}"
+    assert int(lines[3]) == len(os.listdir(os.path.join(rootfs, "bin"))) + 1
+    assert lines[4] == "etc-ro"
+    assert any(" /bin " in line and "tmpfs" in line and "nosuid" in line for line in lines[5:])
+    assert not os.path.exists(os.path.join(rootfs, "bin", "new")), "the image is untouched"
+
+
+def test_tmpcopyup_needs_a_tmpfs(bundle, root, cid, tmp_path):
+    bundle.config["mounts"].append({"destination": "/d", "type": "bind", "source": str(tmp_path),
+                                    "options": ["rbind", "tmpcopyup"]})
+    r = run(bundle, root, cid, "true")
+    assert r.rc != 0 and 'mount on "/d": option tmpcopyup needs type tmpfs' in r.err, r
 
 
 def test_no_pivot(bundle, root, container):
