@@ -47,12 +47,15 @@ static bool dev_is_bind_mounted(const struct oci_config *c)
 	return false;
 }
 
-/* linux.sysctl, written through the container's own /proc (checked to be procfs). */
-static int apply_sysctl(const struct oci_linux *l, berth_error **err)
+/*
+ * linux.sysctl, written through the container's own /proc (checked to be
+ * procfs), before readonlyPaths makes /proc/sys read-only (as runc).
+ */
+static int apply_sysctl(int rootfd, const struct oci_linux *l, berth_error **err)
 {
 	if (!l || !l->sysctl.len)
 		return 0;
-	_cleanup_close_ int sys = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int sys = rootfs_open(rootfd, "/proc/sys", O_PATH | O_DIRECTORY);
 	struct statfs sf;
 	if (sys < 0 || fstatfs(sys, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
 		return error_new(err, EPERM, "linux.sysctl: /proc/sys in the container is not procfs (mount proc first)");
@@ -113,7 +116,9 @@ static int setup_rootfs(const struct init_context *ctx, const char *state_json, 
 	}
 
 	if (l) {
-		r = rootfs_mask_paths(rootfd, &l->masked_paths, err);
+		r = apply_sysctl(rootfd, l, err);
+		if (r == 0)
+			r = rootfs_mask_paths(rootfd, &l->masked_paths, err);
 		if (r == 0)
 			r = rootfs_readonly_paths(rootfd, &l->readonly_paths, err);
 		if (r < 0)
@@ -194,9 +199,6 @@ static int init_setup(const struct init_context *ctx, char *state_json, char **r
 			return error_errno(err, -r, "send the pty to berth");
 	}
 	r = rootfs_finish(c->root->readonly, l ? l->rootfs_propagation : 0, err);
-	if (r < 0)
-		return r;
-	r = apply_sysctl(l, err);
 	if (r < 0)
 		return r;
 	/*

@@ -3,7 +3,8 @@
 set -eu
 packages="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
   libseccomp-dev libcap-dev libyajl-dev libmnl-dev libcriterion-dev
-  python3 python3-pytest busybox-static runc jq git iproute2 util-linux strace procps containerd"
+  python3 python3-pytest busybox-static runc jq git iproute2 util-linux strace procps containerd
+  podman conmon catatonit"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -13,4 +14,15 @@ if [ -n "$missing" ]; then
   apt-get update -qq
   # shellcheck disable=SC2086
   apt-get install -y -qq --no-install-recommends $missing
+fi
+
+# dockerd for the client suite, unpacked from Debian's docker.io rather than installed: installing it
+# would start a host-wide daemon. tests/clients runs a private one from these files.
+docker_dir="$(dirname "$0")/../build/docker.io"
+if [ ! -x "$docker_dir/usr/sbin/dockerd" ]; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -qq docker.io 2>/dev/null || { apt-get update -qq && apt-get download -qq docker.io; }) \
+    && mkdir -p "$docker_dir" && dpkg-deb -x "$tmp"/docker.io_*.deb "$docker_dir" \
+    || echo "deps: docker.io could not be fetched; the Docker checks will be skipped" >&2
+  rm -rf "$tmp"
 fi

@@ -27,7 +27,7 @@ echo "== integration under ASan+UBSan"
 BERTH="$top/build-asan/berth" /usr/bin/python3 -m pytest -q -p no:cacheprovider -o junit_suite_name=asan \
   --junitxml="$results/integration-asan.xml" tests/integration || status=1
 
-echo "== clients (containerd with berth as its runtime)"
+echo "== clients (containerd, podman, docker with berth as their runtime)"
 BERTH="$top/build/berth" /usr/bin/python3 -m pytest -q -p no:cacheprovider -o junit_suite_name=clients \
   --junitxml="$results/clients.xml" tests/clients || status=1
 

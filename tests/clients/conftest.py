@@ -1,4 +1,5 @@
 """A private containerd (own root, state, sockets; CRI off) with a busybox image, for berth as its runtime."""
+import json
 import os
 import shutil
 import subprocess
@@ -95,3 +96,160 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 @pytest.fixture
 def name():
     return "c-" + uuid.uuid4().hex[:10]
+
+
+class Podman:
+    def __init__(self, base):
+        self.base = base
+        self.env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": base,
+                    "CONTAINERS_CONF": os.path.join(base, "containers.conf"),
+                    "CONTAINERS_STORAGE_CONF": os.path.join(base, "storage.conf"),
+                    "CONTAINERS_REGISTRIES_CONF": os.path.join(base, "registries.conf")}
+
+    def __call__(self, *args, timeout=60, input=None, check=False):
+        r = subprocess.run(["timeout", "-k", "5", str(timeout), "podman"] + [str(a) for a in args],
+                           capture_output=True, text=True, env=self.env, input=input,
+                           stdin=None if input is not None else subprocess.DEVNULL)
+        if check:
+            assert r.returncode == 0, r
+        return r
+
+
+def _hard_limit(resource):
+    import resource as res
+    return res.getrlimit(resource)[1]
+
+
+def _cgroup_dirs(name):
+    return [os.path.join("/sys/fs/cgroup", h, name) for h in os.listdir("/sys/fs/cgroup")
+            if os.path.isdir(os.path.join("/sys/fs/cgroup", h, name))]
+
+
+def _remove_cgroup_tree(path):
+    for top, dirs, _ in os.walk(path, topdown=False):
+        for d in dirs:
+            os.rmdir(os.path.join(top, d))
+    os.rmdir(path)
+
+
+@pytest.fixture(scope="session")
+def podman():
+    """A podman with private storage, config and run dirs, with berth as its runtime (named "berth", so
+    conmon passes --log-format=json)."""
+    if not shutil.which("podman") or not shutil.which("conmon"):
+        pytest.skip("podman is not installed (tests/deps.sh installs it)")
+    import resource
+    # Podman's runroot must stay under 50 characters (its cleanup command refuses longer ones).
+    base = tempfile.mkdtemp(prefix="berth-pm-", dir="/tmp")
+    parent_existed = bool(_cgroup_dirs("libpod_parent"))
+    nofile, nproc = _hard_limit(resource.RLIMIT_NOFILE), min(_hard_limit(resource.RLIMIT_NPROC), 32768)
+    with open(os.path.join(base, "containers.conf"), "w") as f:
+        f.write(f"""[containers]
+netns = "none"
+log_driver = "k8s-file"
+# No CAP_SYS_RESOURCE here: podman's default ulimits (1048576) are above the hard limits.
+default_ulimits = ["nofile={nofile}:{nofile}", "nproc={nproc}:{nproc}"]
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "{base}/events.log"
+tmp_dir = "{base}/tmp"
+volume_path = "{base}/volumes"
+runtime = "berth"
+runtime_supports_json = ["crun", "runc", "kata", "berth"]
+[engine.runtimes]
+berth = ["{BERTH}"]
+""")
+    with open(os.path.join(base, "storage.conf"), "w") as f:
+        f.write(f'[storage]\ndriver = "overlay"\ngraphroot = "{base}/graph"\nrunroot = "{base}/run"\n')
+    open(os.path.join(base, "registries.conf"), "w").close()
+    p = Podman(base)
+    archive = os.path.join(base, "image.tar")
+    oci_image.build(archive, tag=IMAGE)
+    p("load", "-i", archive, check=True)
+    yield p
+    p("pod", "rm", "-a", "-f", "-t", "0")
+    p("rm", "-a", "-f", "-t", "0")
+    p("system", "reset", "-f")
+    subprocess.run(["pkill", "-f", f"conmon.*{base}"], check=False)
+    with open("/proc/self/mountinfo") as f:
+        mounts = [line.split()[4] for line in f if base in line]
+    for m in sorted(mounts, reverse=True):
+        subprocess.run(["umount", "-l", m], check=False)
+    shutil.rmtree(base, ignore_errors=True)
+    if not parent_existed:
+        for d in _cgroup_dirs("libpod_parent"):
+            _remove_cgroup_tree(d)
+
+
+DOCKER_PKG = os.path.join(os.path.dirname(__file__), "..", "..", "build", "docker.io")
+
+
+class Docker:
+    def __init__(self, base):
+        self.base = base
+        self.env = {"PATH": f"{DOCKER_PKG}/usr/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                    "DOCKER_HOST": f"unix://{base}/docker.sock", "DOCKER_CONFIG": os.path.join(base, "client")}
+
+    def __call__(self, *args, timeout=60, input=None, check=False):
+        r = subprocess.run(["timeout", "-k", "5", str(timeout), f"{DOCKER_PKG}/usr/bin/docker"] +
+                           [str(a) for a in args], capture_output=True, text=True, env=self.env, input=input,
+                           stdin=None if input is not None else subprocess.DEVNULL)
+        if check:
+            assert r.returncode == 0, r
+        return r
+
+
+@pytest.fixture(scope="session")
+def docker(containerd):
+    """A private dockerd (Debian's docker.io, unpacked by tests/deps.sh) on the private containerd, with
+    berth registered as the runtime "berth"."""
+    if not os.access(f"{DOCKER_PKG}/usr/sbin/dockerd", os.X_OK):
+        pytest.skip("dockerd is not unpacked (tests/deps.sh fetches Debian's docker.io)")
+    base = tempfile.mkdtemp(prefix="berth-dk-", dir="/tmp")
+    tag = uuid.uuid4().hex[:8]
+    cgroup_parent = "berth-docker-" + tag
+    with open(os.path.join(base, "daemon.json"), "w") as f:
+        json.dump({"runtimes": {"berth": {"path": BERTH}}, "bridge": "none", "iptables": False,
+                   "ip6tables": False, "ip-forward": False, "ip-masq": False, "data-root": f"{base}/data",
+                   "exec-root": f"{base}/exec", "pidfile": f"{base}/docker.pid",
+                   "hosts": [f"unix://{base}/docker.sock"], "containerd": containerd.address,
+                   "containerd-namespace": "docker-" + tag, "containerd-plugins-namespace": "docker-plugins-" + tag,
+                   "cgroup-parent": "/" + cgroup_parent, "storage-driver": "overlay2"}, f)
+    d = Docker(base)
+    log = open(os.path.join(base, "dockerd.log"), "w")
+    daemon = subprocess.Popen([f"{DOCKER_PKG}/usr/sbin/dockerd", "--config-file", os.path.join(base, "daemon.json")],
+                              stdout=log, stderr=subprocess.STDOUT, env=d.env, close_fds=True, start_new_session=True)
+    for _ in range(200):
+        if d("version").returncode == 0:
+            break
+        if daemon.poll() is not None:
+            log.close()
+            with open(os.path.join(base, "dockerd.log")) as f:
+                text = f.read()
+            shutil.rmtree(base, ignore_errors=True)
+            pytest.fail("dockerd did not start: " + text[-2000:])
+        time.sleep(0.1)
+    d.cgroup_parent = cgroup_parent
+    archive = os.path.join(base, "rootfs.tar")
+    with open(archive, "wb") as f:
+        f.write(oci_image.layer())
+    d("import", archive, IMAGE, check=True)
+    yield d
+    ids = d("ps", "-a", "-q").stdout.split()
+    if ids:
+        d("rm", "-f", *ids)
+    daemon.terminate()
+    try:
+        daemon.wait(20)
+    except subprocess.TimeoutExpired:
+        daemon.kill()
+        daemon.wait()
+    with open("/proc/self/mountinfo") as f:
+        mounts = [line.split()[4] for line in f if base in line]
+    for m in sorted(mounts, reverse=True):
+        subprocess.run(["umount", "-l", m], check=False)
+    log.close()
+    shutil.rmtree(base, ignore_errors=True)
+    for parent in _cgroup_dirs(cgroup_parent):
+        _remove_cgroup_tree(parent)

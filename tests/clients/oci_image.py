@@ -7,7 +7,9 @@ import subprocess
 import tarfile
 
 
-def _layer(busybox):
+def layer(busybox=None):
+    """A rootfs tar: busybox-static and its applets."""
+    busybox = busybox or shutil.which("busybox") or "/bin/busybox"
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as t:
         for d in ("bin", "dev", "proc", "sys", "tmp", "etc"):
@@ -36,9 +38,8 @@ def _blob(t, data):
 
 
 def build(path, tag="latest"):
-    busybox = shutil.which("busybox") or "/bin/busybox"
     with tarfile.open(path, "w") as t:
-        layer_digest, layer_size = _blob(t, _layer(busybox))
+        layer_digest, layer_size = _blob(t, layer())
         config = {"architecture": "amd64", "os": "linux", "config": {"Cmd": ["sh"], "Env": ["PATH=/bin"]},
                   "rootfs": {"type": "layers", "diff_ids": [layer_digest]}}
         config_digest, config_size = _blob(t, json.dumps(config).encode())
