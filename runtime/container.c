@@ -437,6 +437,10 @@ int container_create(const struct create_options *o, struct created_container *r
 	r = container_save(&c, err);
 	if (r < 0)
 		goto fail;
+	if (sync_send(sv[0], SYNC_COMMITTED, 0, NULL, -1) < 0) {
+		r = error_errno(err, EPIPE, "container init exited before it was created");
+		goto fail;
+	}
 	ret->pid = pid;
 	ret->pidfd = TAKE_FD(pidfd);
 	r = 0;

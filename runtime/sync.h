@@ -18,6 +18,7 @@ enum sync_type {
 	SYNC_SECCOMP,      /* init -> berth: the seccomp notify fd (attached), for listenerPath */
 	SYNC_READY,        /* init -> berth: waiting for start */
 	SYNC_ERROR,        /* either way: code + message */
+	SYNC_COMMITTED,    /* berth -> init: state.json is saved; outlive berth from now on */
 };
 
 struct sync_msg {
