@@ -127,7 +127,7 @@ static int process_from_flags(const struct global_options *global, const struct 
 			r = env_set(&p->env, v);
 			break;
 		case OPT_ADDITIONAL_GIDS: {
-			uint64_t gid;
+			uint64_t gid = 0;
 			r = parse_id("additional-gids", v, &gid, err);
 			uint64_t *gids = r < 0 ? NULL : realloc(p->user->additional_gids.items,
 								 (p->user->additional_gids.len + 1) * sizeof(uint64_t));
