@@ -107,8 +107,9 @@ class Podman:
                     "CONTAINERS_REGISTRIES_CONF": os.path.join(base, "registries.conf")}
 
     def __call__(self, *args, timeout=60, input=None, check=False):
+        # cwd: conmon writes an "oom" marker into its working directory.
         r = subprocess.run(["timeout", "-k", "5", str(timeout), "podman"] + [str(a) for a in args],
-                           capture_output=True, text=True, env=self.env, input=input,
+                           capture_output=True, text=True, env=self.env, input=input, cwd=self.base,
                            stdin=None if input is not None else subprocess.DEVNULL)
         if check:
             assert r.returncode == 0, r

@@ -81,7 +81,7 @@ def test_stop_falls_back_to_sigkill(podman, name):
 def test_tty_for_run_and_exec(podman, name):
     def with_pty(cmd):
         return subprocess.run(["timeout", "-k", "5", "60", "script", "-qec", cmd, "/dev/null"], capture_output=True,
-                              text=True, stdin=subprocess.DEVNULL, env=podman.env)
+                              text=True, stdin=subprocess.DEVNULL, env=podman.env, cwd=podman.base)
     r = with_pty(f"podman run --rm -t {IMAGE} tty")
     assert r.returncode == 0 and "/dev/pts/0" in r.stdout, r
     podman("run", "-d", "--name", name, IMAGE, "sleep", "100", check=True)
