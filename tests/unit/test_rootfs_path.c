@@ -28,13 +28,13 @@ static void make_tree(void)
 	mkdir(path, 0755);
 	/* Links an attacker would plant in an image. */
 	snprintf(path, sizeof(path), "%s/root/abs", base);
-	symlink("/etc", path);
+	cr_assert_eq(symlink("/etc", path), 0);
 	snprintf(path, sizeof(path), "%s/root/up", base);
-	symlink("../../../../../../outside", path);
+	cr_assert_eq(symlink("../../../../../../outside", path), 0);
 	snprintf(path, sizeof(path), "%s/root/dangling", base);
-	symlink("/made/by/berth", path);
+	cr_assert_eq(symlink("/made/by/berth", path), 0);
 	snprintf(path, sizeof(path), "%s/root/loop", base);
-	symlink("loop", path);
+	cr_assert_eq(symlink("loop", path), 0);
 	snprintf(path, sizeof(path), "%s/root", base);
 	rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
