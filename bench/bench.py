@@ -165,7 +165,7 @@ def bench_rss(rts, res, bundle, rounds, peak):
             r = subprocess.run([peak] + rt("run", "--bundle", bundle, f"{rt.name}-rss-{i}"),
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             if r.returncode == 0:
-                res.add("peak RSS of run (KiB)", rt.name, int(r.stderr.split()[-1]))
+                res.add("peak RSS of `run` (KiB)", rt.name, int(r.stderr.split()[-1]))
 
 
 def memory_cgroup_fd(top):
@@ -298,7 +298,7 @@ def report(rts, res, extra):
         for other in ("runc", "crun"):
             a, b = vals.get("berth"), vals.get(other)
             ratio.append(f"{a / b:.2f}×" if a and b else "—")
-        print(f"| {op} | " + " | ".join(cells) + " | " + " | ".join(ratio) + " |")
+        print(f"| {op.replace(' (KiB)', '')} | " + " | ".join(cells) + " | " + " | ".join(ratio) + " |")
 
 
 def inner(args):

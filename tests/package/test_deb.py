@@ -1,0 +1,81 @@
+"""berth builds into a .deb with Debian's own tools, and the package holds what `meson install` installs."""
+import os
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+@pytest.fixture(scope="module")
+def package():
+    if not shutil.which("dpkg-buildpackage") or not shutil.which("dh"):
+        pytest.skip("dpkg-dev and debhelper are not installed (tests/deps.sh installs them)")
+    work = tempfile.mkdtemp(prefix="berth-deb-")
+    try:
+        # A clone of the committed tree, as a packager would have it (with git, for the commit in --version).
+        src = os.path.join(work, "berth")
+        subprocess.run(["git", "clone", "-q", TOP, src], check=True)
+        r = subprocess.run(["dpkg-buildpackage", "-b", "-us", "-uc"], cwd=src, capture_output=True, text=True,
+                           timeout=600)
+        assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+        debs = [f for f in os.listdir(work) if f.endswith(".deb") and "-dbgsym_" not in f]
+        assert len(debs) == 1, debs
+        head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=src, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        yield os.path.join(work, debs[0]), work, head
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def test_package_contents(package):
+    deb, _, _ = package
+    files = set(subprocess.run(f"dpkg-deb --fsys-tarfile {deb} | tar -t", shell=True, capture_output=True,
+                               text=True, check=True).stdout.split())
+    assert "./usr/sbin/berth" in files
+    assert "./usr/share/bash-completion/completions/berth" in files
+    pages = {f for f in files if f.startswith("./usr/share/man/man8/")}
+    expected = {f"./usr/share/man/man8/{p}.8.gz" for p in ["berth"] + [f"berth-{c}" for c in (
+        "create", "start", "run", "exec", "state", "kill", "delete", "list", "ps", "pause", "resume", "update",
+        "events", "spec", "features")]}
+    assert expected <= pages
+
+
+def test_package_depends_on_the_shared_libraries(package):
+    deb, _, _ = package
+    depends = subprocess.run(["dpkg-deb", "-f", deb, "Depends"], capture_output=True, text=True, check=True).stdout
+    for lib in ("libc6", "libcap2", "libseccomp2", "libyajl2", "libmnl0"):
+        assert lib in depends, depends
+
+
+def test_packaged_binary_reports_the_commit(package):
+    deb, work, head = package
+    root = os.path.join(work, "x")
+    subprocess.run(["dpkg-deb", "-x", deb, root], check=True)
+    out = subprocess.run([os.path.join(root, "usr", "sbin", "berth"), "--version"], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out[0].startswith("berth version ") and out[1] == f"commit: {head}" and out[2] == "spec: 1.3.0", out
+
+
+def test_bash_completion_offers_commands_flags_and_ids(package, tmp_path):
+    if not os.path.exists("/usr/share/bash-completion/bash_completion"):
+        pytest.skip("bash-completion is not installed")
+    deb, work, _ = package
+    root = os.path.join(work, "x")
+    berth = os.path.join(root, "usr", "sbin", "berth")
+    script = f"""
+source /usr/share/bash-completion/bash_completion
+source {root}/usr/share/bash-completion/completions/berth
+berth() {{ {berth} "$@"; }}
+complete_words() {{ COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${{#COMP_LINE}}; _berth; echo "${{COMPREPLY[*]}}"; }}
+complete_words berth st
+complete_words berth run --bu
+complete_words berth --ro
+"""
+    r = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30)
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["start", "state"], r
+    assert lines[1].split() == ["--bundle"], r
+    assert lines[2].split() == ["--root", "--rootless"], r
