@@ -31,6 +31,10 @@ echo "== clients (containerd, podman, docker with berth as their runtime)"
 BERTH="$top/build/berth" /usr/bin/python3 -m pytest -q -p no:cacheprovider -o junit_suite_name=clients \
   --junitxml="$results/clients.xml" tests/clients || status=1
 
+echo "== packaging (a .deb built with dpkg-buildpackage)"
+/usr/bin/python3 -m pytest -q -p no:cacheprovider -o junit_suite_name=package \
+  --junitxml="$results/package.xml" tests/package || status=1
+
 echo "== fuzz (libFuzzer, ${BERTH_FUZZ_SECONDS:-60}s)"
 sh tests/fuzz/run.sh "${BERTH_FUZZ_SECONDS:-60}" "$results/fuzz.xml" || status=1
 
