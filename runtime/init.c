@@ -245,17 +245,17 @@ void init_main(const struct init_context *ctx)
 		sync_send_error(ctx->sync_fd, err);
 		_exit(1);
 	}
+	child_setup_done();
 	if (sync_send(ctx->sync_fd, SYNC_READY, 0, NULL, -1) < 0)
 		_exit(1);
 	/*
-	 * Die with berth until it has saved the state: an init that outlived a
-	 * berth killed before that would wait on the fifo forever, with no state
-	 * that `delete --force` could find it by.
+	 * Outlive berth only once it has saved the state: if berth dies before
+	 * that, the socket's EOF comes first, and an init left waiting on the fifo
+	 * with no state that `delete --force` could find it by is avoided.
 	 */
 	struct sync_msg msg;
 	if (sync_recv(ctx->sync_fd, &msg, NULL) < 0 || msg.type != SYNC_COMMITTED)
 		_exit(1);
-	child_setup_done();
 
 	/* Block until `start` writes to the fifo; EOF or an error means nobody will. */
 	ssize_t n;
