@@ -252,6 +252,8 @@ int cgroup_resources_check(const struct cgroup_set *set, const struct oci_resour
 				 " (swap counts memory too)", res->memory->swap.value, res->memory->limit.value);
 	if (res->cpu && res->cpu->realtime_runtime.set && res->cpu->realtime_runtime.value && !has_v1)
 		return error_new(err, ENOTSUP, "linux.resources.cpu.realtimeRuntime: cgroup v2 has no realtime limits");
+	if (res->cpu && res->cpu->realtime_period.set && res->cpu->realtime_period.value && !has_v1)
+		return error_new(err, ENOTSUP, "linux.resources.cpu.realtimePeriod: cgroup v2 has no realtime limits");
 	return 0;
 }
 

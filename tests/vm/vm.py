@@ -27,7 +27,7 @@ CACHE = os.path.join(TOP, "build", "vm")
 # Loaded in this order before the shares are mounted; the rest are loaded on demand by tests.
 BOOT_MODULES = ["drivers/virtio/virtio_ring", "drivers/virtio/virtio", "drivers/virtio/virtio_mmio",
                 "net/9p/9pnet", "net/9p/9pnet_virtio", "fs/netfs/netfs", "fs/fscache/fscache", "fs/9p/9p",
-                "fs/overlayfs/overlay"]
+                "fs/overlayfs/overlay", "drivers/block/loop"]
 EXTRA_MODULES = ["drivers/net/veth", "drivers/block/null_blk/null_blk", "drivers/net/dummy"]
 
 INIT = r"""#!/busybox sh
