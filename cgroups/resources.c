@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroups/device_filter.h"
 #include "cgroups/devices.h"
 #include "util/fs.h"
 
@@ -182,6 +183,15 @@ static int apply_v1(const struct dir *dirs, size_t n, const struct oci_resources
 static int apply_v2(int fd, const struct oci_resources *res, berth_error **err)
 {
 	int r = 0;
+	struct device_rule *rules = NULL;
+	size_t n_rules = 0;
+	if (device_rules_effective(res, &rules, &n_rules) < 0)
+		return error_errno(err, ENOMEM, "linux.resources.devices");
+	if (n_rules)
+		r = device_filter_attach(fd, rules, n_rules, err);
+	free(rules);
+	if (r < 0)
+		return r;
 	const struct oci_memory *m = res->memory;
 	if (m) {
 		if (m->limit.set)

@@ -27,6 +27,15 @@ echo "== integration under ASan+UBSan"
 BERTH="$top/build-asan/berth" /usr/bin/python3 -m pytest -q -p no:cacheprovider -o junit_suite_name=asan \
   --junitxml="$results/integration-asan.xml" tests/integration || status=1
 
+echo "== integration on a cgroup v2 host (qemu VM, Debian's 6.1 kernel)"
+if /usr/bin/python3 tests/vm/vm.py prepare; then
+  /usr/bin/python3 tests/vm/vm.py run --timeout 1500 "BERTH=$top/build/berth python3 -m pytest -q -p no:cacheprovider \
+    -o junit_suite_name=vm --junitxml=$results/vm.xml tests/integration" || status=1
+  [ -f "$results/vm.xml" ] || { echo "the VM produced no results"; status=1; }
+else
+  echo "the VM could not be prepared"; status=1
+fi
+
 echo "== clients (containerd, podman, docker with berth as their runtime)"
 BERTH="$top/build/berth" /usr/bin/python3 -m pytest -q -p no:cacheprovider -o junit_suite_name=clients \
   --junitxml="$results/clients.xml" tests/clients || status=1
