@@ -175,6 +175,42 @@ static int cpuset_inherit(int parentfd, int dirfd)
 	return 0;
 }
 
+static bool has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/*
+ * cgroup v2: a child has only the controllers its parent enables in
+ * cgroup.subtree_control (runc enables them down the path too). Enable in
+ * `parentfd` the ones it has and does not enable yet, one at a time: those the
+ * kernel refuses (a parent with processes of its own: EBUSY) stay off, and a
+ * limit that needs one then fails naming its file.
+ */
+static void enable_controllers(int parentfd)
+{
+	_cleanup_free_ char *have = NULL, *enabled = NULL;
+	size_t len = 0, elen = 0;
+	if (read_file_at(parentfd, "cgroup.controllers", &have, &len, NULL) < 0 ||
+	    read_file_at(parentfd, "cgroup.subtree_control", &enabled, &elen, NULL) < 0)
+		return;
+	_cleanup_close_ int fd = -1;
+	for (char *save = NULL, *c = strtok_r(have, " \n", &save); c; c = strtok_r(NULL, " \n", &save)) {
+		if (has_word(enabled, c))
+			continue;
+		if (fd < 0 && (fd = openat(parentfd, "cgroup.subtree_control", O_WRONLY | O_CLOEXEC)) < 0)
+			return;
+		char plus[64];
+		int n = snprintf(plus, sizeof(plus), "+%s", c);
+		ssize_t refused_is_fine = write(fd, plus, (size_t) n);
+		(void) refused_is_fine;
+	}
+}
+
 static int create_one(struct cgroup_dir *d, berth_error **err)
 {
 	_cleanup_free_ char *full = join_path(d->mount, d->path);
@@ -190,6 +226,8 @@ static int create_one(struct cgroup_dir *d, berth_error **err)
 	char sofar[4096] = "";
 	for (char *save = NULL, *name = strtok_r(walk, "/", &save); name; name = strtok_r(NULL, "/", &save)) {
 		snprintf(sofar + strlen(sofar), sizeof(sofar) - strlen(sofar), "/%s", name);
+		if (d->v2)
+			enable_controllers(cur);
 		bool made = mkdirat(cur, name, 0755) == 0;
 		if (!made && errno != EEXIST)
 			return error_errno(err, errno, "create cgroup `%s%s`", d->mount, sofar);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,119 @@ unsigned long long cgroup_shares_to_weight(unsigned long long shares)
 	return 1 + ((shares - 2) * 9999) / 262142;
 }
 
+/* "major:minor" of a device entry of linux.resources.blockIO. */
+static int device_key(char *buf, size_t size, const struct opt_int *major, const struct opt_int *minor, const char *field,
+		      size_t i, berth_error **err)
+{
+	if (!major->set || !minor->set || major->value < 0 || minor->value < 0)
+		return error_new(err, EINVAL, "linux.resources.blockIO.%s[%zu]: needs a major and a minor", field, i);
+	snprintf(buf, size, "%" PRId64 ":%" PRId64, major->value, minor->value);
+	return 0;
+}
+
+static const struct {
+	const char *field, *v1_file, *v2_key;
+	size_t offset;
+} throttles[] = {
+	{ "throttleReadBpsDevice", "blkio.throttle.read_bps_device", "rbps", offsetof(struct oci_block_io, throttle_read_bps_device) },
+	{ "throttleWriteBpsDevice", "blkio.throttle.write_bps_device", "wbps", offsetof(struct oci_block_io, throttle_write_bps_device) },
+	{ "throttleReadIOPSDevice", "blkio.throttle.read_iops_device", "riops", offsetof(struct oci_block_io, throttle_read_iops_device) },
+	{ "throttleWriteIOPSDevice", "blkio.throttle.write_iops_device", "wiops", offsetof(struct oci_block_io, throttle_write_iops_device) },
+};
+
+/* blkio weight (10-1000) as io.weight (1-10000), runc's conversion; io.bfq.weight takes it as it is. */
+static uint64_t io_weight(uint64_t w, bool bfq)
+{
+	if (bfq)
+		return w;
+	if (w < 10)
+		w = 10;
+	return 1 + (w - 10) * 9999 / 990;
+}
+
+/* linux.resources.blockIO on the v1 blkio controller or the v2 io controller. */
+static int apply_block_io(int fd, bool v2, const struct oci_block_io *b, berth_error **err)
+{
+	int r = 0;
+	char line[128], key[48];
+	bool bfq = fd >= 0 && faccessat(fd, v2 ? "io.bfq.weight" : "blkio.bfq.weight", F_OK, 0) == 0;
+	if (b->weight.set && b->weight.value) {
+		const char *file = v2 ? (bfq ? "io.bfq.weight" : "io.weight")
+				      : (fd >= 0 && faccessat(fd, "blkio.weight", F_OK, 0) == 0 ? "blkio.weight" : "blkio.bfq.weight");
+		r = write_i64(fd, "blockIO.weight", file, (int64_t) (v2 ? io_weight(b->weight.value, bfq) : b->weight.value),
+			      false, err);
+	}
+	if (r == 0 && b->leaf_weight.set && b->leaf_weight.value)
+		r = v2 ? error_new(err, ENOTSUP, "linux.resources.blockIO.leafWeight: cgroup v2 has no leaf weights")
+		       : write_i64(fd, "blockIO.leafWeight", "blkio.leaf_weight", (int64_t) b->leaf_weight.value, false, err);
+	for (size_t i = 0; r == 0 && i < b->weight_device.len; i++) {
+		const struct oci_weight_device *d = &b->weight_device.items[i];
+		r = device_key(key, sizeof(key), &d->major, &d->minor, "weightDevice", i, err);
+		if (r == 0 && d->weight.set) {
+			const char *file = v2 ? (bfq ? "io.bfq.weight" : "io.weight") : bfq ? "blkio.bfq.weight_device" : "blkio.weight_device";
+			snprintf(line, sizeof(line), "%s %" PRIu64, key, v2 ? io_weight(d->weight.value, bfq) : d->weight.value);
+			r = write_value(fd, "blockIO.weightDevice", file, line, err);
+		}
+		if (r == 0 && d->leaf_weight.set) {
+			snprintf(line, sizeof(line), "%s %" PRIu64, key, d->leaf_weight.value);
+			r = v2 ? error_new(err, ENOTSUP, "linux.resources.blockIO.weightDevice[%zu].leafWeight: cgroup v2 has no leaf weights", i)
+			       : write_value(fd, "blockIO.weightDevice", "blkio.leaf_weight_device", line, err);
+		}
+	}
+	for (size_t t = 0; r == 0 && t < ARRAY_SIZE(throttles); t++) {
+		const oci_throttle_devices *list = (const oci_throttle_devices *) ((const char *) b + throttles[t].offset);
+		for (size_t i = 0; r == 0 && i < list->len; i++) {
+			const struct oci_throttle_device *d = &list->items[i];
+			r = device_key(key, sizeof(key), &d->major, &d->minor, throttles[t].field, i, err);
+			if (r < 0)
+				break;
+			if (v2)
+				snprintf(line, sizeof(line), "%s %s=%" PRIu64, key, throttles[t].v2_key, d->rate.value);
+			else
+				snprintf(line, sizeof(line), "%s %" PRIu64, key, d->rate.value);
+			char field[64];
+			snprintf(field, sizeof(field), "blockIO.%s", throttles[t].field);
+			r = write_value(fd, field, v2 ? "io.max" : throttles[t].v1_file, line, err);
+		}
+	}
+	return r;
+}
+
+/* linux.resources.rdma: one line per device in rdma.max (the same file on v1 and v2). */
+static int apply_rdma(int fd, const struct oci_resources *res, berth_error **err)
+{
+	for (size_t i = 0; i < res->rdma.len; i++) {
+		const struct oci_rdma *d = &res->rdma.values[i];
+		char line[256];
+		int n = snprintf(line, sizeof(line), "%s", res->rdma.keys[i]);
+		if (d->hca_handles.set)
+			n += snprintf(line + n, sizeof(line) - (size_t) n, " hca_handle=%" PRIu64, d->hca_handles.value);
+		if (d->hca_objects.set)
+			snprintf(line + n, sizeof(line) - (size_t) n, " hca_object=%" PRIu64, d->hca_objects.value);
+		int r = write_value(fd, "rdma", "rdma.max", line, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* hugetlb: the limit, and the reservation limit where the kernel has it (as runc >= 1.2 and crun). */
+static int apply_hugetlb(int fd, const struct oci_resources *res, bool v2, berth_error **err)
+{
+	for (size_t i = 0; i < res->hugepage_limits.len; i++) {
+		const struct oci_hugepage_limit *h = &res->hugepage_limits.items[i];
+		char file[96], rsvd[96];
+		snprintf(file, sizeof(file), v2 ? "hugetlb.%s.max" : "hugetlb.%s.limit_in_bytes", h->page_size);
+		snprintf(rsvd, sizeof(rsvd), v2 ? "hugetlb.%s.rsvd.max" : "hugetlb.%s.rsvd.limit_in_bytes", h->page_size);
+		int r = write_i64(fd, "hugepageLimits", file, (int64_t) h->limit.value, false, err);
+		if (r == 0 && fd >= 0 && faccessat(fd, rsvd, F_OK, 0) == 0)
+			r = write_i64(fd, "hugepageLimits", rsvd, (int64_t) h->limit.value, false, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int apply_v1_memory(int fd, const struct oci_memory *m, berth_error **err)
 {
 	int r = 0;
@@ -166,16 +280,27 @@ static int apply_v1(const struct dir *dirs, size_t n, const struct oci_resources
 	if (r == 0 && res->pids)
 		r = write_i64(v1_dir(dirs, n, "pids"), "pids.limit", "pids.max",
 			      res->pids->limit.value > 0 ? res->pids->limit.value : -1, true, err);
-	if (r == 0 && res->block_io && res->block_io->weight.set && res->block_io->weight.value) {
-		int fd = v1_dir(dirs, n, "blkio");
-		const char *file = fd >= 0 && faccessat(fd, "blkio.weight", F_OK, 0) == 0 ? "blkio.weight" : "blkio.bfq.weight";
-		r = write_i64(fd, "blockIO.weight", file, (int64_t) res->block_io->weight.value, false, err);
+	if (r == 0 && res->block_io)
+		r = apply_block_io(v1_dir(dirs, n, "blkio"), false, res->block_io, err);
+	if (r == 0)
+		r = apply_hugetlb(v1_dir(dirs, n, "hugetlb"), res, false, err);
+	const struct oci_network *net = res->network;
+	if (r == 0 && net && net->class_id.set) {
+		int fd = v1_dir(dirs, n, "net_cls");
+		r = fd < 0 ? error_new(err, ENOTSUP, "linux.resources.network.classID: this host has no net_cls cgroup")
+			   : write_i64(fd, "network.classID", "net_cls.classid", (int64_t) net->class_id.value, false, err);
 	}
-	for (size_t i = 0; r == 0 && i < res->hugepage_limits.len; i++) {
-		char file[64];
-		snprintf(file, sizeof(file), "hugetlb.%s.limit_in_bytes", res->hugepage_limits.items[i].page_size);
-		r = write_i64(v1_dir(dirs, n, "hugetlb"), "hugepageLimits", file,
-			      (int64_t) res->hugepage_limits.items[i].limit.value, false, err);
+	for (size_t i = 0; r == 0 && net && i < net->priorities.len; i++) {
+		int fd = v1_dir(dirs, n, "net_prio");
+		char line[128];
+		snprintf(line, sizeof(line), "%s %" PRIu64, net->priorities.items[i].name ? net->priorities.items[i].name : "",
+			 net->priorities.items[i].priority.value);
+		r = fd < 0 ? error_new(err, ENOTSUP, "linux.resources.network.priorities: this host has no net_prio cgroup")
+			   : write_value(fd, "network.priorities", "net_prio.ifpriomap", line, err);
+	}
+	if (r == 0 && res->rdma.len) {
+		int fd = v1_dir(dirs, n, "rdma");
+		r = fd < 0 ? error_new(err, ENOTSUP, "linux.resources.rdma: this host has no rdma cgroup") : apply_rdma(fd, res, err);
 	}
 	return r;
 }
@@ -193,6 +318,14 @@ static int apply_v2(int fd, const struct oci_resources *res, berth_error **err)
 	if (r < 0)
 		return r;
 	const struct oci_memory *m = res->memory;
+	if (m && m->check_before_update.set && m->check_before_update.value && m->limit.set && m->limit.value >= 0) {
+		/* runtime-spec: refuse a limit below what the container already uses. */
+		_cleanup_free_ char *cur = NULL;
+		size_t len = 0;
+		if (read_file_at(fd, "memory.current", &cur, &len, NULL) == 0 && strtoll(cur, NULL, 10) > m->limit.value)
+			return error_new(err, EBUSY, "linux.resources.memory.limit: %" PRId64 " is below the %lld bytes in use "
+				         "(checkBeforeUpdate)", m->limit.value, strtoll(cur, NULL, 10));
+	}
 	if (m) {
 		if (m->limit.set)
 			r = write_i64(fd, "memory.limit", "memory.max", m->limit.value, true, err);
@@ -228,15 +361,14 @@ static int apply_v2(int fd, const struct oci_resources *res, berth_error **err)
 	}
 	if (r == 0 && res->pids)
 		r = write_i64(fd, "pids.limit", "pids.max", res->pids->limit.value > 0 ? res->pids->limit.value : -1, true, err);
-	if (r == 0 && res->block_io && res->block_io->weight.set && res->block_io->weight.value) {
-		const char *file = faccessat(fd, "io.bfq.weight", F_OK, 0) == 0 ? "io.bfq.weight" : "io.weight";
-		r = write_i64(fd, "blockIO.weight", file, (int64_t) res->block_io->weight.value, false, err);
-	}
-	for (size_t i = 0; r == 0 && i < res->hugepage_limits.len; i++) {
-		char file[64];
-		snprintf(file, sizeof(file), "hugetlb.%s.max", res->hugepage_limits.items[i].page_size);
-		r = write_i64(fd, "hugepageLimits", file, (int64_t) res->hugepage_limits.items[i].limit.value, false, err);
-	}
+	if (r == 0 && res->block_io)
+		r = apply_block_io(fd, true, res->block_io, err);
+	if (r == 0)
+		r = apply_hugetlb(fd, res, true, err);
+	if (r == 0 && res->network && (res->network->class_id.set || res->network->priorities.len))
+		r = error_new(err, ENOTSUP, "linux.resources.network: cgroup v2 has no net_cls or net_prio controller");
+	if (r == 0)
+		r = apply_rdma(fd, res, err);
 	for (size_t i = 0; r == 0 && i < res->unified.len; i++)
 		r = write_value(fd, "unified", res->unified.keys[i], res->unified.values[i], err);
 	return r;

@@ -103,3 +103,80 @@ def test_placement_on_a_cgroup_v2_only_layout(bundle, root, container):
             assert parts[2] == ours[parts[1]], f"v1 {parts[1]} must stay the caller's"
     assert lines[-1] == "0"
     assert_nothing_left(root, container)
+
+
+def a_whole_disk():
+    """major, minor of a block device the io/blkio controller takes: a loop device, or the disk under /."""
+    for candidate in ("7:0", "%d:%d" % (os.major(os.stat("/").st_dev), os.minor(os.stat("/").st_dev))):
+        if os.path.isdir(f"/sys/dev/block/{candidate}/queue"):
+            return tuple(int(x) for x in candidate.split(":"))
+    pytest.skip("no whole block device here")
+
+
+def test_block_io_throttles(bundle, root, container):
+    major, minor = a_whole_disk()
+    bundle.config["linux"]["resources"]["blockIO"] = {
+        "throttleReadBpsDevice": [{"major": major, "minor": minor, "rate": 1048576}],
+        "throttleWriteIOPSDevice": [{"major": major, "minor": minor, "rate": 100}]}
+    bundle.args("sleep", "30").write()
+    r = berth("run", "-d", "-b", bundle.path, container, root=root)
+    assert r.rc == 0, r
+    d = cgroupfs.container_dir(state(root, container)["pid"], "blkio")
+    key = f"{major}:{minor}"
+    if V2:
+        assert f"{key} rbps=1048576 wbps=max riops=max wiops=100" in open(os.path.join(d, "io.max")).read()
+    else:
+        assert f"{key} 1048576" in open(os.path.join(d, "blkio.throttle.read_bps_device")).read()
+        assert f"{key} 100" in open(os.path.join(d, "blkio.throttle.write_iops_device")).read()
+
+
+def test_block_io_device_needs_major_and_minor(bundle, root, container):
+    bundle.config["linux"]["resources"]["blockIO"] = {"throttleReadBpsDevice": [{"major": 7, "rate": 1}]}
+    bundle.args("true").write()
+    r = berth("run", "-b", bundle.path, container, root=root)
+    assert r.rc == 1 and r.err.endswith("config.json: linux.resources.blockIO.throttleReadBpsDevice[0].minor: "
+                                        "required field is missing\n"), r
+    bundle.config["linux"]["resources"]["blockIO"] = {"weightDevice": [{"major": -1, "minor": 0, "weight": 10}]}
+    bundle.write()
+    r = berth("run", "-b", bundle.path, container, root=root)
+    assert r.rc == 1 and r.err == "berth: linux.resources.blockIO.weightDevice[0]: needs a major and a minor\n", r
+    assert_nothing_left(root, container)
+
+
+def test_nested_cgroups_path_gets_its_controllers(bundle, root, container):
+    # On v2 each level berth makes must enable the controllers for the next (cgroup.subtree_control).
+    bundle.config["linux"]["cgroupsPath"] = f"berthnest-{container}/a/{container}"
+    bundle.config["linux"]["resources"]["pids"] = {"limit": 33}
+    bundle.config["linux"]["resources"]["memory"] = {"limit": 64 << 20}
+    bundle.args("sleep", "30").write()
+    assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0
+    pid = state(root, container)["pid"]
+    cgroupfs.expect(pid, "pids", "pids.max", 33)
+    cgroupfs.expect(pid, "memory", "memory.limit_in_bytes", 64 << 20)
+    assert berth("delete", "-f", container, root=root).rc == 0
+    assert cgroup_dirs_named(f"berthnest-{container}") == []
+
+
+def test_network_and_rdma_limits_name_what_the_host_lacks(bundle, root, container):
+    bundle.args("true").write()
+    bundle.config["linux"]["resources"]["network"] = {"classID": 1048577}
+    r = berth("run", "-b", bundle.path, container, root=root)
+    if r.rc != 0:  # this host mounts no net_cls (v1), or has none (v2)
+        assert r.err.startswith("berth: linux.resources.network"), r
+    del bundle.config["linux"]["resources"]["network"]
+    bundle.config["linux"]["resources"]["rdma"] = {"mlx5_0": {"hcaHandles": 3, "hcaObjects": 10000}}
+    bundle.write()
+    r = berth("run", "-b", bundle.path, container + "r", root=root)
+    assert r.rc == 1 and r.err.startswith("berth: linux.resources.rdma"), r  # no such rdma device here
+    assert_nothing_left(root, container + "r")
+
+
+@pytest.mark.skipif(not V2, reason="checkBeforeUpdate is checked against memory.current (cgroup v2)")
+def test_check_before_update_refuses_a_limit_below_usage(bundle, root, container):
+    bundle.args("sleep", "30").write()
+    assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0
+    pid = state(root, container)["pid"]
+    r = berth("update", "--resources", "-", container, root=root,
+              input=json.dumps({"memory": {"limit": 4096, "checkBeforeUpdate": True}}))
+    assert r.rc == 1 and "is below the" in r.err and "(checkBeforeUpdate)" in r.err, r
+    assert cgroupfs.read(pid, "memory", "memory.limit_in_bytes") == "max"
