@@ -14,6 +14,7 @@ struct global_options {
 	const char *cgroup_manager; /* --cgroup-manager cgroupfs|systemd|disabled (crun's, passed by podman) */
 };
 
+extern const struct cli_command cmd_checkpoint;
 extern const struct cli_command cmd_create;
 extern const struct cli_command cmd_delete;
 extern const struct cli_command cmd_events;
@@ -23,6 +24,7 @@ extern const struct cli_command cmd_kill;
 extern const struct cli_command cmd_list;
 extern const struct cli_command cmd_pause;
 extern const struct cli_command cmd_ps;
+extern const struct cli_command cmd_restore;
 extern const struct cli_command cmd_resume;
 extern const struct cli_command cmd_run;
 extern const struct cli_command cmd_spec;

@@ -14,7 +14,7 @@
 #define EXIT_UNKNOWN_COMMAND 3 /* runc (urfave/cli) exits 3 for an unknown command */
 
 static const struct cli_command *const commands[] = {
-	&cmd_create, &cmd_delete, &cmd_events, &cmd_exec, &cmd_features, &cmd_kill, &cmd_list, &cmd_pause, &cmd_ps, &cmd_resume, &cmd_run, &cmd_spec, &cmd_start, &cmd_state, &cmd_update,
+	&cmd_checkpoint, &cmd_create, &cmd_delete, &cmd_events, &cmd_exec, &cmd_features, &cmd_kill, &cmd_list, &cmd_pause, &cmd_ps, &cmd_restore, &cmd_resume, &cmd_run, &cmd_spec, &cmd_start, &cmd_state, &cmd_update,
 };
 
 enum {

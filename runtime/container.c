@@ -23,6 +23,7 @@
 #include "cgroups/resources.h"
 #include "namespaces/namespaces.h"
 #include "runtime/console.h"
+#include "runtime/prepare.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
 #include "runtime/seccomp.h"
@@ -31,61 +32,6 @@
 #include "util/fs.h"
 #include "util/proc.h"
 
-/* Namespaces whose keys linux.sysctl may set (runc's list): anything else is the host's. */
-static enum oci_namespace_type sysctl_namespace(const char *key)
-{
-	static const char *const ipc_keys[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
-						"kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced" };
-	for (size_t i = 0; i < ARRAY_SIZE(ipc_keys); i++)
-		if (strcmp(key, ipc_keys[i]) == 0)
-			return OCI_NS_IPC;
-	if (strncmp(key, "fs.mqueue.", 10) == 0)
-		return OCI_NS_IPC;
-	if (strncmp(key, "net.", 4) == 0)
-		return OCI_NS_NETWORK;
-	if (strcmp(key, "kernel.hostname") == 0 || strcmp(key, "kernel.domainname") == 0)
-		return OCI_NS_UTS;
-	return OCI_NS_UNSET;
-}
-
-/* What the runtime needs beyond the schema, checked before anything is created. */
-static int check_runnable(const struct oci_config *c, const char *label, berth_error **err)
-{
-	const struct oci_linux *l = c->linux_config;
-	bool has[OCI_NS_COUNT] = { false };
-	for (size_t i = 0; l && i < l->namespaces.len; i++)
-		has[l->namespaces.items[i].type] = true;
-
-	if (!c->process)
-		return error_new(err, EINVAL, "%s: process: required to create a container", label);
-	if (!c->root)
-		return error_new(err, EINVAL, "%s: root: required to create a container", label);
-	if (!has[OCI_NS_MOUNT])
-		return error_new(err, EINVAL, "%s: linux.namespaces: berth needs a mount namespace", label);
-	if ((c->hostname || c->domainname) && !has[OCI_NS_UTS])
-		return error_new(err, EINVAL, "%s: %s: needs a uts namespace in linux.namespaces", label,
-				 c->hostname ? "hostname" : "domainname");
-	for (size_t i = 0; l && i < l->sysctl.len; i++) {
-		enum oci_namespace_type ns = sysctl_namespace(l->sysctl.keys[i]);
-		if (ns == OCI_NS_UNSET)
-			return error_new(err, EINVAL, "%s: linux.sysctl.%s: not a namespaced sysctl; refusing to change the host",
-					 label, l->sysctl.keys[i]);
-		if (!has[ns])
-			return error_new(err, EINVAL, "%s: linux.sysctl.%s: needs a %s namespace in linux.namespaces", label,
-					 l->sysctl.keys[i], oci_namespace_names[ns]);
-	}
-	if (has[OCI_NS_USER] && (!l->uid_mappings.len || !l->gid_mappings.len)) {
-		bool joined = false;
-		for (size_t i = 0; i < l->namespaces.len; i++)
-			joined |= l->namespaces.items[i].type == OCI_NS_USER && l->namespaces.items[i].path;
-		if (!joined)
-			return error_new(err, EINVAL, "%s: linux.%s: a new user namespace needs mappings", label,
-					 l->uid_mappings.len ? "gidMappings" : "uidMappings");
-	}
-	return 0;
-}
-
-/* The process' environment, plus LISTEN_FDS/LISTEN_PID for socket activation (as runc passes them). */
 static char **build_env(const struct oci_process *p, bool listen_fds, int n_listen)
 {
 	size_t n = p->env.len;
@@ -104,28 +50,6 @@ static char **build_env(const struct oci_process *p, bool listen_fds, int n_list
 	}
 	env[k] = NULL;
 	return env;
-}
-
-/* Kill the init (and its cgroup), wait for it to go, remove cgroups and state: create's undo. */
-static void undo_create(struct container *c, struct cgroup_set *cgroups, int pidfd)
-{
-	if (pidfd >= 0) {
-		pidfd_send(pidfd, SIGKILL);
-		struct pollfd p = { .fd = pidfd, .events = POLLIN };
-		(void) poll(&p, 1, 5000);
-		siginfo_t info;
-		(void) waitid(P_PIDFD, (id_t) pidfd, &info, WEXITED | WNOHANG);
-	}
-	if (cgroups) {
-		pid_t *pids = NULL;
-		size_t n = 0;
-		if (cgroup_set_pids(cgroups, &pids, &n) == 0)
-			for (size_t i = 0; i < n; i++)
-				kill(pids[i], SIGKILL);
-		free(pids);
-		(void) cgroup_set_remove(cgroups, NULL);
-	}
-	(void) container_remove_dir(c, NULL);
 }
 
 /*
@@ -230,96 +154,32 @@ static int serve_init(struct container *c, const struct oci_config *config, cons
 
 int container_create(const struct create_options *o, struct created_container *ret, berth_error **err)
 {
-	_cleanup_config_ struct oci_config *config = NULL;
-	_cleanup_free_ char *bundle = NULL, *rootfs = NULL, *config_data = NULL, *label = NULL, *config_json = NULL;
 	_cleanup_free_ char *state_json = NULL;
 	_cleanup_free_ char **env = NULL;
-	_cleanup_close_ int bundlefd = -1, fifo_fd = -1, pidfd = -1, cgroup_fd = -1;
-	struct container c = { .dirfd = -1, .rootfd = -1 };
-	struct cgroup_set cgroups = { 0 };
+	_cleanup_close_ int fifo_fd = -1, pidfd = -1, cgroup_fd = -1;
+	struct prepared prep;
 	struct namespace_plan ns = { 0 };
 	int sv[2] = { -1, -1 };
-	size_t config_len = 0;
 	int r;
 
 	for (int i = 0; i < OCI_NS_COUNT; i++)
 		ns.join_fds[i] = -1;
 	*ret = (struct created_container){ .pid = -1, .pidfd = -1, .pty_master = -1 };
-	r = container_id_validate(o->id, err);
-	if (r < 0)
+	r = prepare(o, &prep, err);
+	if (r < 0) {
+		prepared_clear(&prep);
 		return r;
-	if (o->systemd_cgroup)
-		return error_new(err, ENOTSUP, "--systemd-cgroup: the systemd cgroup driver is not available in this build");
-
-	bundle = realpath(o->bundle ? o->bundle : ".", NULL);
-	if (!bundle)
-		return error_errno(err, errno, "--bundle `%s`", o->bundle ? o->bundle : ".");
-	bundlefd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (bundlefd < 0)
-		return error_errno(err, errno, "--bundle `%s`", bundle);
-	if (asprintf(&label, "%s/config.json", bundle) < 0)
-		return error_errno(err, ENOMEM, "create");
-	r = read_file_at(bundlefd, "config.json", &config_data, &config_len, err);
-	if (r < 0)
-		return error_new(err, -r, "%s: %s", label, strerror(-r));
-	r = oci_config_parse(config_data, config_len, label, &config, err);
-	if (r < 0)
-		return r;
-	r = check_runnable(config, label, err);
-	if (r < 0)
-		return r;
-	if (config->root->path[0] == '/')
-		rootfs = realpath(config->root->path, NULL);
-	else {
-		_cleanup_free_ char *joined = NULL;
-		if (asprintf(&joined, "%s/%s", bundle, config->root->path) < 0)
-			return error_errno(err, ENOMEM, "create");
-		rootfs = realpath(joined, NULL);
 	}
-	struct stat st;
-	if (!rootfs || stat(rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
-		return error_new(err, rootfs ? ENOTDIR : errno, "%s: root.path: `%s`: %s", label, config->root->path,
-				 rootfs ? "not a directory" : strerror(errno));
-
-	/* From here on every failure undoes what was made. */
-	r = container_new(o->root, o->id, &c, err);
-	if (r < 0)
-		return r;
-	char created[64];
-	time_rfc3339_nano(created, sizeof(created));
+	struct oci_config *config = prep.config;
+	struct container c = prep.c;  /* a view: prep owns it */
 	struct berth_container_state *s = c.state;
-	struct passwd *pw = getuid() == 0 ? NULL : getpwuid(getuid());
-	s->oci_version = strdup(OCI_SPEC_VERSION);
-	s->id = strdup(o->id);
-	s->bundle = strdup(bundle);
-	s->rootfs = strdup(rootfs);
-	s->created = strdup(created);
-	s->owner = strdup(pw ? pw->pw_name : "");
-	s->status = OCI_STATUS_CREATING;
-	/* Borrowed from the config for as long as c lives; given back at the end. */
-	s->annotations = config->annotations;
-	r = container_save(&c, err);
-	if (r == 0)
-		r = model_to_json(&oci_config_type, config, NULL, &config_json, NULL, err);
-	if (r == 0)
-		r = write_file_atomic_at(c.dirfd, "config.json", 0600, config_json, strlen(config_json), err);
-	if (r < 0)
-		goto fail;
+	struct cgroup_set cgroups = prep.cgroups;
+	const char *rootfs = prep.rootfs, *label = prep.label;
+	int bundlefd = prep.bundlefd;
 	if (mkfifoat(c.dirfd, "exec.fifo", 0600) < 0 ||
 	    (fifo_fd = openat(c.dirfd, "exec.fifo", O_RDWR | O_CLOEXEC)) < 0) {
 		r = error_errno(err, errno, "create exec.fifo");
 		goto fail;
-	}
-	if (!o->cgroups_disabled) {
-		const char *path = config->linux_config ? config->linux_config->cgroups_path : NULL;
-		r = cgroup_set_plan(path, o->id, &cgroups, err);
-		if (r == 0)
-			r = cgroup_set_create(&cgroups, err);
-		/* Limits are in place before the init exists, so nothing runs unlimited. */
-		if (r == 0 && config->linux_config && config->linux_config->resources)
-			r = cgroup_resources_apply(&cgroups, config->linux_config->resources, err);
-		if (r < 0)
-			goto fail;
 	}
 	r = namespace_plan_open(config->linux_config, &ns, err);
 	if (r < 0)
@@ -421,20 +281,8 @@ int container_create(const struct create_options *o, struct created_container *r
 								     : 0;
 	if (r == 0)
 		r = serve_init(&c, config, o, sv[0], pidfd, ret, err);
-	if (r < 0)
-		goto fail;
-	if (o->pid_file) {
-		r = pid_file_write(o->pid_file, pid, err);
-		if (r < 0)
-			goto fail;
-	}
-	s->status = OCI_STATUS_CREATED;
-	r = cgroup_set_to_maps(&cgroups, &s->cgroup_paths, &s->cgroup_created);
-	if (r < 0) {
-		r = error_errno(err, -r, "record cgroups");
-		goto fail;
-	}
-	r = container_save(&c, err);
+	if (r == 0)
+		r = commit(&prep, o, pid, OCI_STATUS_CREATED, err);
 	if (r < 0)
 		goto fail;
 	if (sync_send(sv[0], SYNC_COMMITTED, 0, NULL, -1) < 0) {
@@ -450,17 +298,14 @@ fail:
 		close(ret->pty_master);
 		ret->pty_master = -1;
 	}
-	undo_create(&c, &cgroups, pidfd);
+	undo_create(&prep.c, &prep.cgroups, pidfd);
 out:
 	if (sv[0] >= 0)
 		close(sv[0]);
 	if (sv[1] >= 0)
 		close(sv[1]);
 	namespace_plan_close(&ns);
-	cgroup_set_clear(&cgroups);
-	if (c.state)
-		c.state->annotations = (struct string_map){ 0 };
-	container_close(&c);
+	prepared_clear(&prep);
 	return r;
 }
 

@@ -197,7 +197,9 @@ static int init_setup(const struct init_context *ctx, char *state_json, char **r
 		close(master);
 		if (r < 0)
 			return error_errno(err, -r, "send the pty to berth");
-	}
+	} else if (setsid() < 0)
+		/* Its own session, as with a terminal: nothing ties it to the caller's, and criu can dump it. */
+		return error_errno(err, errno, "setsid");
 	r = rootfs_finish(c->root->readonly, l ? l->rootfs_propagation : 0, err);
 	if (r < 0)
 		return r;

@@ -61,7 +61,7 @@ def test_global_options_match():
 
 
 @pytest.mark.parametrize("cmd", ["create", "start", "run", "exec", "state", "kill", "delete", "list", "ps", "pause",
-                                 "resume", "update", "events", "spec", "features"])
+                                 "resume", "update", "events", "spec", "features", "checkpoint", "restore"])
 def test_command_options_match(cmd):
     documented = man_flags(man_section(f"berth-{cmd}.8", "OPTIONS"))
     assert documented == help_flags(help_sections([cmd]).get("OPTIONS", [])), cmd

@@ -39,7 +39,7 @@ def test_package_contents(package):
     pages = {f for f in files if f.startswith("./usr/share/man/man8/")}
     expected = {f"./usr/share/man/man8/{p}.8.gz" for p in ["berth"] + [f"berth-{c}" for c in (
         "create", "start", "run", "exec", "state", "kill", "delete", "list", "ps", "pause", "resume", "update",
-        "events", "spec", "features")]}
+        "events", "spec", "features", "checkpoint", "restore")]}
     assert expected <= pages
 
 

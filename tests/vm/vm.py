@@ -27,7 +27,12 @@ CACHE = os.path.join(TOP, "build", "vm")
 # Loaded in this order before the shares are mounted; the rest are loaded on demand by tests.
 BOOT_MODULES = ["drivers/virtio/virtio_ring", "drivers/virtio/virtio", "drivers/virtio/virtio_mmio",
                 "net/9p/9pnet", "net/9p/9pnet_virtio", "fs/netfs/netfs", "fs/fscache/fscache", "fs/9p/9p",
-                "fs/overlayfs/overlay", "drivers/block/loop"]
+                "fs/overlayfs/overlay", "drivers/block/loop",
+                # criu probes nftables
+                "crypto/crc32c_generic", "lib/libcrc32c", "net/netfilter/nfnetlink", "net/netfilter/nf_tables",
+                # and dumps sockets through sock_diag
+                "net/unix/unix_diag", "net/ipv4/inet_diag", "net/ipv4/tcp_diag", "net/ipv4/udp_diag",
+                "net/netlink/netlink_diag", "net/packet/af_packet_diag"]
 EXTRA_MODULES = ["drivers/net/veth", "drivers/block/null_blk/null_blk", "drivers/net/dummy"]
 
 INIT = r"""#!/busybox sh

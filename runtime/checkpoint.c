@@ -1,0 +1,263 @@
+#include "runtime/checkpoint.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <yajl/yajl_tree.h>
+
+#include "cgroups/cgroup.h"
+#include "runtime/prepare.h"
+#include "runtime/state_store.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/proc.h"
+
+#define DESCRIPTORS "descriptors.json"
+
+/* Run criu and wait for it; *ret_status gets its wait status. */
+static int run_criu(char *const argv[], int *ret_status)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		dprintf(2, "berth: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, ret_status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+static int make_dir(const char *path, berth_error **err)
+{
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return error_errno(err, errno, "create `%s`", path);
+	return 0;
+}
+
+/* What the init's fds 0-2 are (pipe:[N], socket:[N], /dev/null...), as runc keeps them for restore. */
+static int save_descriptors(pid_t pid, const char *dir, berth_error **err)
+{
+	_cleanup_json_gen_ yajl_gen g = json_gen_new(NULL);
+	if (!g || yajl_gen_array_open(g) != yajl_gen_status_ok)
+		return error_errno(err, ENOMEM, "checkpoint");
+	for (int fd = 0; fd < 3; fd++) {
+		char link[64], target[PATH_MAX];
+		snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int) pid, fd);
+		ssize_t n = readlink(link, target, sizeof(target) - 1);
+		target[n < 0 ? 0 : n] = '\0';
+		json_gen_cstring(g, target);
+	}
+	yajl_gen_array_close(g);
+	_cleanup_free_ char *json = NULL;
+	size_t len = 0;
+	int r = json_gen_finish(g, &json, &len, err);
+	g = NULL;
+	if (r < 0)
+		return r;
+	_cleanup_close_ int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return error_errno(err, errno, "open `%s`", dir);
+	return write_file_atomic_at(dirfd, DESCRIPTORS, 0600, json, len, err);
+}
+
+int container_checkpoint(const char *root, const char *id, const struct criu_options *o, berth_error **err)
+{
+	struct container c;
+	_cleanup_config_ struct oci_config *config = NULL;
+	int r = container_open(root, id, true, &c, err);
+	if (r < 0)
+		return r;
+	enum oci_status status = container_status(&c);
+	if (status != OCI_STATUS_RUNNING) {
+		r = error_new(err, EINVAL, "checkpoint \"%s\": the container is %s; only a running one can be checkpointed",
+			      id, oci_status_names[status]);
+		goto out;
+	}
+	r = container_load_config(&c, &config, err);
+	if (r == 0)
+		r = make_dir(o->image_path, err);
+	if (r == 0 && o->work_path)
+		r = make_dir(o->work_path, err);
+	pid_t pid = (pid_t) c.state->init_pid.value;
+	if (r == 0)
+		r = save_descriptors(pid, o->image_path, err);
+	if (r < 0)
+		goto out;
+	/* The freezer hierarchy (v1), or the cgroup2 directory (its cgroup.freeze). */
+	_cleanup_free_ char *freezer = NULL;
+	const struct string_map *paths = &c.state->cgroup_paths;
+	for (size_t i = 0; i < paths->len && !freezer; i++) {
+		const char *slash = strrchr(paths->keys[i], '/');
+		if (slash && strcmp(slash + 1, "freezer") == 0)
+			r = asprintf(&freezer, "%s%s", paths->keys[i], paths->values[i]);
+	}
+	for (size_t i = 0; i < paths->len && !freezer; i++) {
+		char probe[PATH_MAX];
+		snprintf(probe, sizeof(probe), "%s%s/cgroup.freeze", paths->keys[i], paths->values[i]);
+		if (access(probe, F_OK) == 0)
+			r = asprintf(&freezer, "%s%s", paths->keys[i], paths->values[i]);
+	}
+	struct criu_argv argv;
+	r = criu_dump_argv(o, pid, config, c.state->bundle, c.state->rootfs, freezer, &argv);
+	if (r < 0) {
+		r = error_errno(err, -r, "checkpoint");
+		goto out;
+	}
+	int wstatus = 0;
+	r = run_criu(argv.items, &wstatus);
+	criu_argv_free(&argv);
+	if (r < 0 || !WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+		char what[128];
+		snprintf(what, sizeof(what), "checkpoint \"%s\"", id);
+		r = criu_error(what, r < 0 ? -r : wstatus, o->work_path ? o->work_path : o->image_path,
+			       o->pre_dump ? "pre-dump.log" : "dump.log", err);
+		goto out;
+	}
+	container_close(&c);
+	/* criu killed the processes it dumped: the container is over (runc destroys it too). */
+	if (!o->leave_running && !o->pre_dump)
+		return container_delete(root, id, true, NULL, err);
+	return 0;
+out:
+	container_close(&c);
+	return r;
+}
+
+static int load_descriptors(const char *dir, char *ret[3])
+{
+	_cleanup_free_ char *path = NULL, *data = NULL;
+	size_t len = 0;
+	if (asprintf(&path, "%s/%s", dir, DESCRIPTORS) < 0)
+		return -ENOMEM;
+	if (read_file_at(AT_FDCWD, path, &data, &len, NULL) < 0)
+		return 0; /* images from elsewhere: criu reopens what it can */
+	yajl_val tree = yajl_tree_parse(data, NULL, 0);
+	if (!YAJL_IS_ARRAY(tree)) {
+		yajl_tree_free(tree);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < 3 && i < tree->u.array.len; i++) {
+		const char *s = YAJL_IS_STRING(tree->u.array.values[i]) ? tree->u.array.values[i]->u.string : NULL;
+		if (s)
+			ret[i] = strdup(s);
+	}
+	yajl_tree_free(tree);
+	return 0;
+}
+
+/*
+ * The child that becomes criu: in the container's cgroups (what criu restores
+ * stays there), in a private mount namespace where the rootfs is a mount
+ * point (criu pivots into it) and nothing reaches the host's mount table.
+ */
+static _Noreturn void exec_criu_restore(const struct prepared *p, char *const argv[])
+{
+	berth_error *err = NULL;
+	if (cgroup_set_enter(&p->cgroups, getpid(), false, &err) < 0) {
+		dprintf(2, "berth: restore: %s\n", err->message);
+		_exit(126);
+	}
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
+	    mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
+		dprintf(2, "berth: restore: prepare the rootfs mount `%s`: %s\n", p->rootfs, strerror(errno));
+		_exit(126);
+	}
+	execvp(argv[0], argv);
+	dprintf(2, "berth: cannot run %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+int container_restore(const struct create_options *co, const struct criu_options *o, struct created_container *ret,
+		      berth_error **err)
+{
+	struct prepared prep;
+	char *descriptors[3] = { NULL, NULL, NULL };
+	_cleanup_free_ char *pid_file = NULL, *pid_text = NULL;
+	struct criu_argv argv = { 0 };
+	const char *log_dir = o->work_path ? o->work_path : o->image_path;
+	int pidfd = -1;
+	*ret = (struct created_container){ .pid = -1, .pidfd = -1, .pty_master = -1 };
+
+	int r = prepare(co, &prep, err);
+	if (r < 0) {
+		prepared_clear(&prep);
+		return r;
+	}
+	if (load_descriptors(o->image_path, descriptors) < 0) {
+		r = error_new(err, EINVAL, "restore: %s/%s: not a JSON array of three strings", o->image_path, DESCRIPTORS);
+		goto fail;
+	}
+	if (o->work_path && (r = make_dir(o->work_path, err)) < 0)
+		goto fail;
+	if (asprintf(&pid_file, "%s/restore.pid", log_dir) < 0) {
+		r = error_errno(err, ENOMEM, "restore");
+		goto fail;
+	}
+	(void) unlink(pid_file);
+	r = criu_restore_argv(o, prep.config, prep.bundle, prep.rootfs, pid_file, (const char *const *) descriptors, &argv);
+	if (r < 0) {
+		r = error_errno(err, -r, "restore");
+		goto fail;
+	}
+	/* criu leaves the restored init orphaned when it exits: berth adopts it, then hands it on when it exits. */
+	if (!o->no_subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+		r = error_errno(err, errno, "restore: become a subreaper");
+		goto fail;
+	}
+	pid_t criu = fork();
+	if (criu < 0) {
+		r = error_errno(err, errno, "restore: fork");
+		goto fail;
+	}
+	if (criu == 0)
+		exec_criu_restore(&prep, argv.items);
+	int wstatus = 0;
+	while (waitpid(criu, &wstatus, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+		char what[128];
+		snprintf(what, sizeof(what), "restore \"%s\"", co->id);
+		r = criu_error(what, wstatus, log_dir, "restore.log", err);
+		goto fail;
+	}
+	size_t len = 0;
+	r = read_file_at(AT_FDCWD, pid_file, &pid_text, &len, err);
+	if (r < 0)
+		goto fail;
+	pid_t pid = (pid_t) strtol(pid_text, NULL, 10);
+	pidfd = pid > 0 ? pidfd_open_pid(pid) : -1;
+	if (pid <= 0 || pidfd < 0) {
+		r = error_new(err, ESRCH, "restore \"%s\": the restored process %d is gone", co->id, (int) pid);
+		goto fail;
+	}
+	r = commit(&prep, co, pid, OCI_STATUS_RUNNING, err);
+	if (r < 0)
+		goto fail;
+	ret->pid = pid;
+	ret->pidfd = pidfd;
+	pidfd = -1;
+	goto out;
+fail:
+	undo_create(&prep.c, &prep.cgroups, pidfd);
+	if (pidfd >= 0)
+		close(pidfd);
+out:
+	criu_argv_free(&argv);
+	for (int i = 0; i < 3; i++)
+		free(descriptors[i]);
+	prepared_clear(&prep);
+	return r;
+}

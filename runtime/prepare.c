@@ -1,0 +1,219 @@
+#include "runtime/prepare.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroups/resources.h"
+#include "util/fs.h"
+#include "util/proc.h"
+
+/* Namespaces whose keys linux.sysctl may set (runc's list): anything else is the host's. */
+static enum oci_namespace_type sysctl_namespace(const char *key)
+{
+	static const char *const ipc_keys[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+						"kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced" };
+	for (size_t i = 0; i < ARRAY_SIZE(ipc_keys); i++)
+		if (strcmp(key, ipc_keys[i]) == 0)
+			return OCI_NS_IPC;
+	if (strncmp(key, "fs.mqueue.", 10) == 0)
+		return OCI_NS_IPC;
+	if (strncmp(key, "net.", 4) == 0)
+		return OCI_NS_NETWORK;
+	if (strcmp(key, "kernel.hostname") == 0 || strcmp(key, "kernel.domainname") == 0)
+		return OCI_NS_UTS;
+	return OCI_NS_UNSET;
+}
+
+/* What the runtime needs beyond the schema, checked before anything is created. */
+static int check_runnable(const struct oci_config *c, const char *label, berth_error **err)
+{
+	const struct oci_linux *l = c->linux_config;
+	bool has[OCI_NS_COUNT] = { false };
+	for (size_t i = 0; l && i < l->namespaces.len; i++)
+		has[l->namespaces.items[i].type] = true;
+
+	if (!c->process)
+		return error_new(err, EINVAL, "%s: process: required to create a container", label);
+	if (!c->root)
+		return error_new(err, EINVAL, "%s: root: required to create a container", label);
+	if (!has[OCI_NS_MOUNT])
+		return error_new(err, EINVAL, "%s: linux.namespaces: berth needs a mount namespace", label);
+	if ((c->hostname || c->domainname) && !has[OCI_NS_UTS])
+		return error_new(err, EINVAL, "%s: %s: needs a uts namespace in linux.namespaces", label,
+				 c->hostname ? "hostname" : "domainname");
+	for (size_t i = 0; l && i < l->sysctl.len; i++) {
+		enum oci_namespace_type ns = sysctl_namespace(l->sysctl.keys[i]);
+		if (ns == OCI_NS_UNSET)
+			return error_new(err, EINVAL, "%s: linux.sysctl.%s: not a namespaced sysctl; refusing to change the host",
+					 label, l->sysctl.keys[i]);
+		if (!has[ns])
+			return error_new(err, EINVAL, "%s: linux.sysctl.%s: needs a %s namespace in linux.namespaces", label,
+					 l->sysctl.keys[i], oci_namespace_names[ns]);
+	}
+	if (has[OCI_NS_USER] && (!l->uid_mappings.len || !l->gid_mappings.len)) {
+		bool joined = false;
+		for (size_t i = 0; i < l->namespaces.len; i++)
+			joined |= l->namespaces.items[i].type == OCI_NS_USER && l->namespaces.items[i].path;
+		if (!joined)
+			return error_new(err, EINVAL, "%s: linux.%s: a new user namespace needs mappings", label,
+					 l->uid_mappings.len ? "gidMappings" : "uidMappings");
+	}
+	return 0;
+}
+
+/* The process' environment, plus LISTEN_FDS/LISTEN_PID for socket activation (as runc passes them). */
+/* Kill the init (and its cgroup), wait for it to go, remove cgroups and state: create's undo. */
+void undo_create(struct container *c, struct cgroup_set *cgroups, int pidfd)
+{
+	if (pidfd >= 0) {
+		pidfd_send(pidfd, SIGKILL);
+		struct pollfd p = { .fd = pidfd, .events = POLLIN };
+		(void) poll(&p, 1, 5000);
+		siginfo_t info;
+		(void) waitid(P_PIDFD, (id_t) pidfd, &info, WEXITED | WNOHANG);
+	}
+	if (cgroups) {
+		pid_t *pids = NULL;
+		size_t n = 0;
+		if (cgroup_set_pids(cgroups, &pids, &n) == 0)
+			for (size_t i = 0; i < n; i++)
+				kill(pids[i], SIGKILL);
+		free(pids);
+		(void) cgroup_set_remove(cgroups, NULL);
+	}
+	(void) container_remove_dir(c, NULL);
+}
+
+void prepared_clear(struct prepared *p)
+{
+	cgroup_set_clear(&p->cgroups);
+	if (p->c.state)
+		p->c.state->annotations = (struct string_map){ 0 };
+	container_close(&p->c);
+	oci_config_free(p->config);
+	free(p->bundle);
+	free(p->rootfs);
+	free(p->label);
+	if (p->bundlefd >= 0)
+		close(p->bundlefd);
+	*p = (struct prepared){ .bundlefd = -1, .c = { .dirfd = -1, .rootfd = -1 } };
+}
+
+/*
+ * Read and check the bundle's config, make the state directory (status
+ * "creating", the config copied in) and the cgroups with their limits. On
+ * failure nothing is left; on success the caller undoes with undo_create.
+ */
+int prepare(const struct create_options *o, struct prepared *p, berth_error **err)
+{
+	_cleanup_free_ char *config_data = NULL, *config_json = NULL;
+	size_t config_len = 0;
+	int r;
+
+	*p = (struct prepared){ .bundlefd = -1, .c = { .dirfd = -1, .rootfd = -1 } };
+	r = container_id_validate(o->id, err);
+	if (r < 0)
+		return r;
+	if (o->systemd_cgroup)
+		return error_new(err, ENOTSUP, "--systemd-cgroup: the systemd cgroup driver is not available in this build");
+
+	p->bundle = realpath(o->bundle ? o->bundle : ".", NULL);
+	if (!p->bundle)
+		return error_errno(err, errno, "--bundle `%s`", o->bundle ? o->bundle : ".");
+	p->bundlefd = open(p->bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (p->bundlefd < 0)
+		return error_errno(err, errno, "--bundle `%s`", p->bundle);
+	if (asprintf(&p->label, "%s/config.json", p->bundle) < 0)
+		return error_errno(err, ENOMEM, "create");
+	r = read_file_at(p->bundlefd, "config.json", &config_data, &config_len, err);
+	if (r < 0)
+		return error_new(err, -r, "%s: %s", p->label, strerror(-r));
+	r = oci_config_parse(config_data, config_len, p->label, &p->config, err);
+	if (r < 0)
+		return r;
+	struct oci_config *config = p->config;
+	r = check_runnable(config, p->label, err);
+	if (r < 0)
+		return r;
+	if (config->root->path[0] == '/')
+		p->rootfs = realpath(config->root->path, NULL);
+	else {
+		_cleanup_free_ char *joined = NULL;
+		if (asprintf(&joined, "%s/%s", p->bundle, config->root->path) < 0)
+			return error_errno(err, ENOMEM, "create");
+		p->rootfs = realpath(joined, NULL);
+	}
+	struct stat st;
+	if (!p->rootfs || stat(p->rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
+		return error_new(err, p->rootfs ? ENOTDIR : errno, "%s: root.path: `%s`: %s", p->label, config->root->path,
+				 p->rootfs ? "not a directory" : strerror(errno));
+
+	/* From here on every failure undoes what was made. */
+	r = container_new(o->root, o->id, &p->c, err);
+	if (r < 0)
+		return r;
+	char created[64];
+	time_rfc3339_nano(created, sizeof(created));
+	struct berth_container_state *s = p->c.state;
+	struct passwd *pw = getuid() == 0 ? NULL : getpwuid(getuid());
+	s->oci_version = strdup(OCI_SPEC_VERSION);
+	s->id = strdup(o->id);
+	s->bundle = strdup(p->bundle);
+	s->rootfs = strdup(p->rootfs);
+	s->created = strdup(created);
+	s->owner = strdup(pw ? pw->pw_name : "");
+	s->status = OCI_STATUS_CREATING;
+	/* Borrowed from the config for as long as c lives; given back by prepared_clear. */
+	s->annotations = config->annotations;
+	r = container_save(&p->c, err);
+	if (r == 0)
+		r = model_to_json(&oci_config_type, config, NULL, &config_json, NULL, err);
+	if (r == 0)
+		r = write_file_atomic_at(p->c.dirfd, "config.json", 0600, config_json, strlen(config_json), err);
+	if (r == 0 && !o->cgroups_disabled) {
+		const char *path = config->linux_config ? config->linux_config->cgroups_path : NULL;
+		r = cgroup_set_plan(path, o->id, &p->cgroups, err);
+		if (r == 0)
+			r = cgroup_set_create(&p->cgroups, err);
+		/* Limits are in place before the init exists, so nothing runs unlimited. */
+		if (r == 0 && config->linux_config && config->linux_config->resources)
+			r = cgroup_resources_apply(&p->cgroups, config->linux_config->resources, err);
+	}
+	if (r < 0)
+		undo_create(&p->c, &p->cgroups, -1);
+	return r;
+}
+
+/* The init runs: record it (created or running), its cgroups and the pid file. */
+int commit(struct prepared *p, const struct create_options *o, pid_t pid, enum oci_status status,
+		  berth_error **err)
+{
+	struct berth_container_state *s = p->c.state;
+	uint64_t start_time = 0;
+	if (!s->init_pid.set) {
+		if (proc_start_time(pid, &start_time, NULL) < 0)
+			return error_errno(err, ESRCH, "container init exited early");
+		s->init_pid = (struct opt_int){ true, pid };
+		s->init_start_time = (struct opt_uint){ true, start_time };
+	}
+	if (o->pid_file) {
+		int r = pid_file_write(o->pid_file, pid, err);
+		if (r < 0)
+			return r;
+	}
+	s->status = status;
+	int r = cgroup_set_to_maps(&p->cgroups, &s->cgroup_paths, &s->cgroup_created);
+	if (r < 0)
+		return error_errno(err, -r, "record cgroups");
+	return container_save(&p->c, err);
+}
+

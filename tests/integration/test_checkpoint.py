@@ -1,0 +1,131 @@
+"""checkpoint / restore with criu: a counting container is dumped, restored, and counts on.
+
+criu 3.17 cannot run on this machine's 6.18 kernel (`criu check` fails on the vDSO); tests/vm runs
+these on Debian's 6.1 kernel, where it works."""
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from conftest import BERTH, assert_nothing_left, berth, state, wait_for
+
+
+def criu_works():
+    if not shutil.which("criu"):
+        return False
+    return subprocess.run(["criu", "check"], capture_output=True).returncode == 0
+
+
+needs_criu = pytest.mark.skipif(not criu_works(), reason="criu does not work on this kernel (tests/vm runs these)")
+
+COUNTER = "i=0; while :; do i=$((i+1)); echo $i > /out/count; sleep 0.05; done"
+
+
+def count(out):
+    try:
+        return int((out / "count").read_text().strip() or 0)
+    except (FileNotFoundError, ValueError):
+        return 0
+
+
+def without_network_namespace(bundle):
+    # criu 3.17 fails to dump a network namespace's links on the VM's 6.1 kernel (netlink EINVAL).
+    bundle.config["linux"]["namespaces"] = [n for n in bundle.config["linux"]["namespaces"] if n["type"] != "network"]
+
+
+@pytest.fixture
+def counting(bundle, root, container, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    bundle.config["mounts"].append({"destination": "/out", "type": "bind", "source": str(out), "options": ["rbind"]})
+    without_network_namespace(bundle)
+    bundle.args("sh", "-c", COUNTER).write()
+    # stdio on pipes, as containerd and conmon give: criu dumps those, and restore hands it the new caller's.
+    p = subprocess.Popen([BERTH, "--root", str(root), "run", "-d", "-b", str(bundle.path), container],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert p.wait(timeout=30) == 0
+    assert wait_for(lambda: count(out) >= 5)
+    yield out
+    p.stdin.close()
+    p.stdout.close()
+
+
+@needs_criu
+def test_checkpoint_then_restore_continues_counting(bundle, root, container, counting, tmp_path):
+    images = tmp_path / "images"
+    r = berth("checkpoint", "--image-path", images, container, root=root, timeout=120)
+    assert r.rc == 0, r
+    # The container is gone, and its counter stopped.
+    assert berth("state", container, root=root).rc == 1
+    stopped_at = count(counting)
+    time.sleep(0.3)
+    assert count(counting) == stopped_at
+    assert (images / "descriptors.json").exists() and (images / "dump.log").exists()
+
+    r = berth("restore", "-d", "--image-path", images, "-b", bundle.path, container, root=root, timeout=120)
+    assert r.rc == 0, r
+    assert state(root, container)["status"] == "running"
+    # It goes on from where it was, not from 1.
+    assert wait_for(lambda: count(counting) > stopped_at + 3, timeout=30)
+    assert berth("delete", "-f", container, root=root).rc == 0
+    assert_nothing_left(root, container)
+
+
+@needs_criu
+def test_leave_running_and_pre_dump(bundle, root, container, counting, tmp_path):
+    r = berth("checkpoint", "--pre-dump", "--image-path", tmp_path / "pre", container, root=root, timeout=120)
+    assert r.rc == 0, r
+    r = berth("checkpoint", "--leave-running", "--parent-path", "../pre", "--image-path", tmp_path / "full", container,
+              root=root, timeout=120)
+    assert r.rc == 0, r
+    assert state(root, container)["status"] == "running"
+    before = count(counting)
+    assert wait_for(lambda: count(counting) > before + 3)
+
+
+@needs_criu
+def test_criu_failure_names_the_cause_and_keeps_the_log(bundle, root, container, counting, tmp_path):
+    # A page server nobody listens on: criu cannot send the pages.
+    r = berth("checkpoint", "--page-server", "127.0.0.1:1", "--image-path", tmp_path / "img", container, root=root,
+              timeout=120)
+    assert r.rc == 1, r
+    assert "criu failed (exit status" in r.err and "its log is kept at" in r.err, r
+    log = r.err.rsplit("its log is kept at ", 1)[1].strip()
+    assert os.path.exists(log), log
+    assert state(root, container)["status"] == "running", "a failed checkpoint leaves the container alone"
+
+
+@needs_criu
+def test_restore_without_images_fails_cleanly(bundle, root, container, tmp_path):
+    bundle.args("true").write()
+    r = berth("restore", "-d", "--image-path", tmp_path / "none", "-b", bundle.path, container, root=root, timeout=60)
+    assert r.rc == 1 and "restore" in r.err and "criu failed" in r.err, r
+    assert_nothing_left(root, container)
+
+
+@needs_criu
+def test_checkpoint_of_a_created_container_is_refused(bundle, root, container):
+    bundle.args("true").write()
+    assert berth("create", "-b", bundle.path, container, root=root).rc == 0
+    r = berth("checkpoint", container, root=root)
+    assert r.rc == 1 and "is created; only a running one can be checkpointed" in r.err, r
+
+
+def test_checkpoint_of_an_unknown_container(root):
+    r = berth("checkpoint", "nosuch", root=root)
+    assert r.rc == 1 and r.err == 'berth: container "nosuch" does not exist\n', r
+
+
+def test_bad_manage_cgroups_mode_is_named(root, container):
+    r = berth("checkpoint", "--manage-cgroups-mode", "sometimes", container, root=root)
+    assert r.rc == 1 and r.err == ('berth: --manage-cgroups-mode: expected soft, full, strict or ignore, '
+                                   'got "sometimes"\n'), r
+
+
+def test_restore_with_a_terminal_is_refused_and_leaves_nothing(bundle, root, container, tmp_path):
+    bundle.args("true").write()
+    r = berth("restore", "--console-socket", tmp_path / "sock", "-b", bundle.path, container, root=root)
+    assert r.rc == 1 and "--console-socket" in r.err and "not supported" in r.err, r
+    assert_nothing_left(root, container)
