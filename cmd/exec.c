@@ -10,6 +10,7 @@
 #include "cmd/supervise.h"
 #include "runtime/exec.h"
 #include "util/fs.h"
+#include "util/ids.h"
 
 enum {
 	OPT_PROCESS,
@@ -51,10 +52,8 @@ static const struct cli_option options[] = {
 
 static int parse_id(const char *flag, const char *text, uint64_t *ret, berth_error **err)
 {
-	char *end = NULL;
-	errno = 0;
-	unsigned long long v = strtoull(text, &end, 10);
-	if (errno || !*text || *end || v > UINT32_MAX || text[0] == '-')
+	uint32_t v;
+	if (parse_id32(text, &v) < 0)
 		return error_new(err, EINVAL, "exec: --%s: expected a number, got \"%s\"", flag, text);
 	*ret = v;
 	return 0;
@@ -155,16 +154,16 @@ static int process_from_flags(const struct global_options *global, const struct 
 		}
 	}
 	if (r == 0 && args->values[OPT_USER]) {
-		_cleanup_free_ char *spec = strdup(args->values[OPT_USER]);
-		char *colon = spec ? strchr(spec, ':') : NULL;
-		if (!spec)
-			r = -ENOMEM;
-		if (colon)
-			*colon = '\0';
-		if (r == 0)
-			r = parse_id("user", spec, &p->user->uid.value, err);
-		if (r == 0 && colon)
-			r = parse_id("user", colon + 1, &p->user->gid.value, err);
+		uint32_t uid, gid;
+		bool has_gid;
+		if (parse_user_spec(args->values[OPT_USER], &uid, &gid, &has_gid) < 0)
+			r = error_new(err, EINVAL, "exec: --user: expected UID or UID:GID (numbers), got \"%s\"",
+				      args->values[OPT_USER]);
+		else {
+			p->user->uid.value = uid;
+			if (has_gid)
+				p->user->gid.value = gid;
+		}
 	}
 	if (r < 0) {
 		oci_process_free(p);

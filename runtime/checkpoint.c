@@ -77,6 +77,7 @@ int container_checkpoint(const char *root, const char *id, const struct criu_opt
 {
 	struct container c;
 	_cleanup_config_ struct oci_config *config = NULL;
+	_cleanup_free_ char *freezer = NULL;
 	int r = container_open(root, id, true, &c, err);
 	if (r < 0)
 		return r;
@@ -97,7 +98,6 @@ int container_checkpoint(const char *root, const char *id, const struct criu_opt
 	if (r < 0)
 		goto out;
 	/* The freezer hierarchy (v1), or the cgroup2 directory (its cgroup.freeze). */
-	_cleanup_free_ char *freezer = NULL;
 	const struct string_map *paths = &c.state->cgroup_paths;
 	for (size_t i = 0; i < paths->len && !freezer; i++) {
 		const char *slash = strrchr(paths->keys[i], '/');

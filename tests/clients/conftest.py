@@ -17,6 +17,23 @@ IMAGE = "localhost/berth-busybox:latest"
 NAMESPACE = "clients-" + uuid.uuid4().hex[:8]
 
 
+def stop_daemon(daemon, timeout):
+    daemon.terminate()
+    try:
+        daemon.wait(timeout)
+    except subprocess.TimeoutExpired:
+        daemon.kill()
+        daemon.wait()
+
+
+def unmount_under(base):
+    """What a daemon left mounted under its private directory, innermost first."""
+    with open("/proc/self/mountinfo") as f:
+        mounts = [line.split()[4] for line in f if base in line]
+    for m in sorted(mounts, reverse=True):
+        subprocess.run(["umount", "-l", m], check=False)
+
+
 class Containerd:
     def __init__(self, base):
         self.base = base
@@ -71,17 +88,9 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
         c.ctr("task", "kill", "-s", "SIGKILL", cid, runtime=False)
         c.ctr("task", "rm", "-f", cid, runtime=False)
         c.ctr("containers", "rm", cid, runtime=False)
-    daemon.terminate()
-    try:
-        daemon.wait(10)
-    except subprocess.TimeoutExpired:
-        daemon.kill()
-        daemon.wait()
+    stop_daemon(daemon, 10)
     subprocess.run(["pkill", "-f", f"containerd-shim-runc-v2.*{base}"], check=False)
-    with open("/proc/self/mountinfo") as f:
-        mounts = [line.split()[4] for line in f if base in line]
-    for m in sorted(mounts, reverse=True):
-        subprocess.run(["umount", "-l", m], check=False)
+    unmount_under(base)
     log.close()
     shutil.rmtree(base, ignore_errors=True)
     # The shim's state root for this namespace (berth's --root): empty by now, and ours.
@@ -173,10 +182,7 @@ berth = ["{BERTH}"]
     p("rm", "-a", "-f", "-t", "0")
     p("system", "reset", "-f")
     subprocess.run(["pkill", "-f", f"conmon.*{base}"], check=False)
-    with open("/proc/self/mountinfo") as f:
-        mounts = [line.split()[4] for line in f if base in line]
-    for m in sorted(mounts, reverse=True):
-        subprocess.run(["umount", "-l", m], check=False)
+    unmount_under(base)
     shutil.rmtree(base, ignore_errors=True)
     if not parent_existed:
         for d in _cgroup_dirs("libpod_parent"):
@@ -240,16 +246,8 @@ def docker(containerd):
     ids = d("ps", "-a", "-q").stdout.split()
     if ids:
         d("rm", "-f", *ids)
-    daemon.terminate()
-    try:
-        daemon.wait(20)
-    except subprocess.TimeoutExpired:
-        daemon.kill()
-        daemon.wait()
-    with open("/proc/self/mountinfo") as f:
-        mounts = [line.split()[4] for line in f if base in line]
-    for m in sorted(mounts, reverse=True):
-        subprocess.run(["umount", "-l", m], check=False)
+    stop_daemon(daemon, 20)
+    unmount_under(base)
     log.close()
     shutil.rmtree(base, ignore_errors=True)
     for parent in _cgroup_dirs(cgroup_parent):

@@ -76,8 +76,25 @@ def test_tty(containerd, name):
     assert "/dev/pts/0" in r.stdout
 
 
+@pytest.mark.skipif(not shutil.which("script"), reason="needs script(1) for a pty")
+def test_task_exec_with_a_tty(containerd, name):
+    assert containerd.ctr("run", "-d", IMAGE, name, "sleep", "60").returncode == 0
+    try:
+        cmd = f"ctr --address {containerd.address} -n {NAMESPACE} task exec -t --exec-id t1 {name} sh -c 'tty; exit 6'"
+        r = subprocess.run(["timeout", "-k", "5", "30", "script", "-qec", cmd, "/dev/null"], capture_output=True,
+                           text=True, stdin=subprocess.DEVNULL)
+        assert "/dev/pts/" in r.stdout, r
+        assert r.returncode == 6, r
+    finally:
+        containerd.ctr("task", "kill", "-s", "SIGKILL", name, runtime=False)
+        containerd.ctr("task", "wait", name, runtime=False)
+        containerd.ctr("task", "rm", "-f", name, runtime=False)
+        containerd.ctr("containers", "rm", name, runtime=False)
+
+
 def test_nothing_is_left_by_berth(containerd):
     # After the tests above (each removes its container), the shim's berth root holds no container.
     r = subprocess.run([BERTH, "--root", f"/run/containerd/runc/{NAMESPACE}", "list", "-q"], capture_output=True,
                        text=True)
     assert r.stdout.split() == [], r
+

@@ -104,7 +104,7 @@ def test_exec_errors(root, running, bundle, cid):
     r = berth("exec", running, root=root)
     assert r.rc == 1 and "no command given" in r.err
     r = berth("exec", "--user", "bob", running, "true", root=root)
-    assert r.rc == 1 and r.err == 'berth: exec: --user: expected a number, got "bob"\n'
+    assert r.rc == 1 and r.err == 'berth: exec: --user: expected UID or UID:GID (numbers), got "bob"\n'
     r = berth("exec", "no-" + cid, "true", root=root)
     assert r.rc == 1 and r.err == f'berth: container "no-{cid}" does not exist\n'
     assert berth("kill", running, "KILL", root=root).rc == 0
