@@ -2,12 +2,21 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include "util/cleanup.h"
 
 #include "util/json.h"
 
@@ -110,6 +119,100 @@ static int add_rule(scmp_filter_ctx ctx, const struct oci_syscall *sc, size_t in
 	return 0;
 }
 
+/* The native architecture as seccomp_data.arch reports it. */
+#if defined(__x86_64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
+#define X32_SYSCALL_BIT 0x40000000u
+#elif defined(__aarch64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+/* The highest native syscall number the profile names, or -1. */
+static int highest_named(const struct oci_seccomp *s)
+{
+	int max = -1;
+	for (size_t i = 0; i < s->syscalls.len; i++)
+		for (size_t k = 0; k < s->syscalls.items[i].names.len; k++) {
+			int nr = seccomp_syscall_resolve_name(s->syscalls.items[i].names.items[k]);
+			if (nr > max)
+				max = nr;
+		}
+	return max;
+}
+
+/*
+ * Load the filter, with runc's "ENOSYS stub" in front of libseccomp's program:
+ * a native syscall newer than every syscall the profile names gets ENOSYS
+ * rather than the default action (EPERM), so that a libc falls back to an older
+ * call (clone3 -> clone, openat2 -> openat) as it would on an older kernel.
+ * Only when the default action refuses; x32 and other architectures go
+ * through libseccomp's program unchanged.
+ */
+static int load_with_enosys_stub(scmp_filter_ctx ctx, const struct oci_seccomp *s, uint32_t default_action,
+				 bool notify, int *ret_notify_fd, berth_error **err)
+{
+	_cleanup_close_ int mem = memfd_create("berth-seccomp", MFD_CLOEXEC);
+	if (mem < 0)
+		return error_errno(err, errno, "linux.seccomp: memfd_create");
+	int r = seccomp_export_bpf(ctx, mem);
+	if (r < 0)
+		return error_errno(err, -r, "linux.seccomp: compile the filter");
+	off_t size = lseek(mem, 0, SEEK_END);
+	if (size <= 0 || size % (off_t) sizeof(struct sock_filter) != 0)
+		return error_new(err, EIO, "linux.seccomp: libseccomp exported %lld bytes of program", (long long) size);
+	size_t n = (size_t) size / sizeof(struct sock_filter);
+	enum { STUB = 7 };
+	_cleanup_free_ struct sock_filter *prog = calloc(n + STUB, sizeof(*prog));
+	if (!prog)
+		return error_errno(err, ENOMEM, "linux.seccomp");
+	if (pread(mem, prog + STUB, (size_t) size, 0) != size)
+		return error_errno(err, EIO, "linux.seccomp: read the compiled filter");
+
+	size_t start = STUB;
+	int max = highest_named(s);
+#ifdef NATIVE_AUDIT_ARCH
+	bool refuses = default_action != SCMP_ACT_ALLOW && default_action != SCMP_ACT_LOG;
+	if (refuses && max >= 0) {
+		/* if (arch == native && max < nr && nr < x32 bit) return ENOSYS; then libseccomp's program */
+		struct sock_filter stub[STUB] = {
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_AUDIT_ARCH, 0, 4),
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+#ifdef X32_SYSCALL_BIT
+			BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 2, 0),
+#else
+			BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0),
+#endif
+			BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, (uint32_t) max, 0, 1),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+			BPF_STMT(BPF_JMP | BPF_JA, 0),
+		};
+		memcpy(prog, stub, sizeof(stub));
+		start = 0;
+	}
+#endif
+	struct sock_fprog fprog = { .len = (unsigned short) (n + STUB - start), .filter = prog + start };
+	if (n + STUB - start > BPF_MAXINSNS)
+		return error_new(err, E2BIG, "linux.seccomp: the filter has %zu instructions, more than the kernel's %d",
+				 n + STUB - start, BPF_MAXINSNS);
+	unsigned int flags = 0;
+	uint32_t v = 0;
+	if (seccomp_attr_get(ctx, SCMP_FLTATR_CTL_TSYNC, &v) == 0 && v)
+		flags |= SECCOMP_FILTER_FLAG_TSYNC;
+	if (seccomp_attr_get(ctx, SCMP_FLTATR_CTL_LOG, &v) == 0 && v)
+		flags |= SECCOMP_FILTER_FLAG_LOG;
+	if (seccomp_attr_get(ctx, SCMP_FLTATR_CTL_SSB, &v) == 0 && v)
+		flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+	if (notify)
+		flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+	long ret = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
+	if (ret < 0)
+		return error_errno(err, errno, "linux.seccomp: load the filter");
+	if (notify)
+		*ret_notify_fd = (int) ret;
+	return 0;
+}
+
 int seccomp_load_config(const struct oci_seccomp *s, int *ret_notify_fd, berth_error **err)
 {
 	uint32_t default_action;
@@ -122,6 +225,11 @@ int seccomp_load_config(const struct oci_seccomp *s, int *ret_notify_fd, berth_e
 	scmp_filter_ctx ctx = seccomp_init(default_action);
 	if (!ctx)
 		return error_new(err, EINVAL, "linux.seccomp: libseccomp refused the default action");
+	/* process.noNewPrivileges is berth's to apply: libseccomp would set it whatever the config says. */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0) {
+		r = error_new(err, EINVAL, "linux.seccomp: libseccomp refused to leave no_new_privs alone");
+		goto out;
+	}
 	for (size_t i = 0; i < s->architectures.len; i++) {
 		uint32_t arch = arch_of(s->architectures.items[i]);
 		if (arch == 0) {
@@ -154,20 +262,7 @@ int seccomp_load_config(const struct oci_seccomp *s, int *ret_notify_fd, berth_e
 		if (r < 0)
 			goto out;
 	}
-	r = seccomp_load(ctx);
-	if (r < 0) {
-		r = error_errno(err, -r, "linux.seccomp: load the filter");
-		goto out;
-	}
-	if (notify) {
-		int fd = seccomp_notify_fd(ctx);
-		if (fd < 0) {
-			r = error_errno(err, -fd, "linux.seccomp: get the notify fd");
-			goto out;
-		}
-		*ret_notify_fd = fd;
-	}
-	r = 0;
+	r = load_with_enosys_stub(ctx, s, default_action, notify, ret_notify_fd, err);
 out:
 	seccomp_release(ctx);
 	return r;

@@ -3,9 +3,14 @@ import ctypes
 import fcntl
 import json
 import os
+import platform
+import shutil
 import socket
 import struct
+import subprocess
 import threading
+
+import pytest
 
 from conftest import berth, run, state, wait_for
 
@@ -160,3 +165,35 @@ def test_notify_without_listener_path_is_refused(bundle, root, cid):
     assert r.rc == 1 and r.err == "berth: linux.seccomp: SCMP_ACT_NOTIFY needs listenerPath\n"
     from conftest import assert_nothing_left
     assert_nothing_left(root, cid, bundle.path)
+
+
+def test_seccomp_leaves_no_new_privs_to_the_config(bundle, root, container):
+    # libseccomp sets no_new_privs by default; berth applies only process.noNewPrivileges.
+    bundle.config["process"]["noNewPrivileges"] = False
+    with_filter(bundle, [{"names": ["fanotify_init"], "action": "SCMP_ACT_ERRNO"}])
+    r = run(bundle, root, container, "grep", "NoNewPrivs", "/proc/self/status")
+    assert r.rc == 0 and r.out.split() == ["NoNewPrivs:", "0"], r
+
+
+# What a static glibc program and the init's last steps need, all older than rseq (334 on x86_64).
+STATIC_PROGRAM_SYSCALLS = [
+    "execve", "brk", "arch_prctl", "set_tid_address", "set_robust_list", "rseq", "prlimit64", "mprotect",
+    "readlinkat", "readlink", "getrandom", "uname", "write", "exit_group", "exit", "newfstatat", "fstat", "read",
+    "close", "sendmsg", "sendto", "recvmsg", "poll", "rt_sigprocmask", "rt_sigaction", "getpid", "mmap", "munmap",
+    "futex", "ioctl", "lseek", "openat", "fcntl"]
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64" or not shutil.which("cc"), reason="x86_64 numbers, needs cc")
+def test_enosys_stub_for_syscalls_newer_than_the_profile(bundle, root, container, tmp_path):
+    helpers = tmp_path / "helpers"
+    helpers.mkdir()
+    subprocess.run(["cc", "-O2", "-static", "-o", str(helpers / "syscall"),
+                    os.path.join(os.path.dirname(__file__), "helpers", "syscall.c")], check=True)
+    bundle.config["mounts"].append({"destination": "/helpers", "type": "bind", "source": str(helpers),
+                                    "options": ["rbind", "ro"]})
+    with_filter(bundle, [{"names": STATIC_PROGRAM_SYSCALLS, "action": ALLOW}], default="SCMP_ACT_ERRNO")
+    # 300 (fanotify_init) is older than rseq: the default, EPERM. 435 (clone3) and 437 (openat2) are newer than
+    # anything the profile names: ENOSYS, so a libc would fall back to clone and openat.
+    r = run(bundle, root, container, "/helpers/syscall", "300", "435", "437")
+    assert r.rc == 0, r
+    assert r.out.split() == ["300:EPERM", "435:ENOSYS", "437:ENOSYS"]
