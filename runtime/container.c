@@ -280,9 +280,15 @@ int container_create(const struct create_options *o, struct created_container *r
 		r = sync_send(sv[0], SYNC_GO, 0, state_json, -1) < 0 ? error_errno(err, EPIPE, "start the container init")
 								     : 0;
 	if (r == 0)
+		fault_point("create:init-cloned");
+	if (r == 0)
 		r = serve_init(&c, config, o, sv[0], pidfd, ret, err);
 	if (r == 0)
+		fault_point("create:init-ready");
+	if (r == 0)
 		r = commit(&prep, o, pid, OCI_STATUS_CREATED, err);
+	if (r == 0)
+		fault_point("create:committed");
 	if (r < 0)
 		goto fail;
 	if (sync_send(sv[0], SYNC_COMMITTED, 0, NULL, -1) < 0) {
@@ -331,12 +337,14 @@ int container_start(const char *root, const char *id, berth_error **err)
 		return r;
 	}
 	/* The init holds the fifo open read-write: with it gone, there is no reader and open fails (ENXIO). */
+	fault_point("start:before-fifo");
 	_cleanup_close_ int fd = openat(c.dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 || write(fd, "0", 1) != 1) {
 		r = error_errno(err, errno == ENXIO ? ESRCH : errno, "start \"%s\"", id);
 		container_close(&c);
 		return r;
 	}
+	fault_point("start:after-fifo");
 	(void) unlinkat(c.dirfd, "exec.fifo", 0);
 	if (config->hooks && config->hooks->poststart.len) {
 		_cleanup_free_ char *state = NULL;
@@ -408,15 +416,53 @@ static bool wait_init_gone(const struct container *c, int timeout_ms)
 	return false;
 }
 
+/*
+ * delete --force of a container whose state.json is missing or unreadable (a
+ * berth killed while creating it, a full disk, a bad edit): kill what runs in
+ * the cgroups its saved config names, remove those cgroups' leaves, and the
+ * directory. Returns 0 also when there is no such directory.
+ */
+static int remove_broken(const char *root, const char *id, berth_error **err)
+{
+	struct container c;
+	if (container_open_dir(root, id, &c) < 0)
+		return 0;
+	_cleanup_free_ char *data = NULL;
+	_cleanup_config_ struct oci_config *config = NULL;
+	size_t len = 0;
+	struct cgroup_set set = { 0 };
+	if (read_file_at(c.dirfd, "config.json", &data, &len, NULL) == 0 &&
+	    oci_config_parse(data, len, "config.json", &config, NULL) == 0 &&
+	    cgroup_set_plan(config->linux_config ? config->linux_config->cgroups_path : NULL, id, &set, NULL) == 0) {
+		pid_t *pids = NULL;
+		size_t n = 0;
+		if (cgroup_set_pids(&set, &pids, &n) == 0)
+			for (size_t i = 0; i < n; i++)
+				kill(pids[i], SIGKILL);
+		free(pids);
+		/* Only the leaf is surely the container's: its parents may be someone else's. */
+		for (size_t i = 0; i < set.len; i++)
+			set.dirs[i].created = strdup(set.dirs[i].path);
+		(void) cgroup_set_remove(&set, NULL);
+		cgroup_set_clear(&set);
+	}
+	int r = container_remove_dir(&c, err);
+	container_close(&c);
+	return r;
+}
+
 int container_delete(const char *root, const char *id, bool force, uint64_t *ret_oom_kills, berth_error **err)
 {
 	struct container c;
 	_cleanup_config_ struct oci_config *config = NULL;
-	int r = container_open(root, id, true, &c, err);
-	if (r == -ENOENT && force) {
-		/* runc: delete --force of an unknown container succeeds (the shim calls it twice). */
+	int r = container_id_validate(id, err);
+	if (r < 0)
+		return r;
+	r = container_open(root, id, true, &c, err);
+	if (r < 0 && force) {
+		/* runc: delete --force of an unknown container succeeds (the shim calls it twice); a broken one goes. */
 		error_freep(err);
-		return 0;
+		return remove_broken(root, id, err);
 	}
 	if (r < 0)
 		return r;
@@ -438,6 +484,7 @@ int container_delete(const char *root, const char *id, bool force, uint64_t *ret
 			return r;
 		}
 	}
+	fault_point("delete:killed");
 	/* The verdict is read before the cgroup goes: afterwards nobody could tell. */
 	uint64_t oom_kills = container_record_oom(&c);
 	if (ret_oom_kills)
@@ -456,6 +503,7 @@ int container_delete(const char *root, const char *id, bool force, uint64_t *ret
 		r = cgroup_set_remove(&set, err);
 		cgroup_set_clear(&set);
 	}
+	fault_point("delete:cgroups-removed");
 	int r2 = container_remove_dir(&c, r < 0 ? NULL : err);
 	container_close(&c);
 	return r < 0 ? r : r2;

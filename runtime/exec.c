@@ -223,6 +223,7 @@ int container_exec(const struct exec_options *o, struct exec_result *ret, berth_
 	}
 	close(sv[1]);
 	sv[1] = -1;
+	fault_point("exec:cloned");
 	r = cgroup_set_enter(&cgroups, pid, born_in_cgroup, err);
 	if (r == 0 && sync_send(sv[0], SYNC_GO, 0, NULL, -1) < 0)
 		r = error_errno(err, EPIPE, "exec: the process exited early");

@@ -161,6 +161,7 @@ int prepare(const struct create_options *o, struct prepared *p, berth_error **er
 	r = container_new(o->root, o->id, &p->c, err);
 	if (r < 0)
 		return r;
+	fault_point("create:state-dir");
 	char created[64];
 	time_rfc3339_nano(created, sizeof(created));
 	struct berth_container_state *s = p->c.state;
@@ -184,12 +185,19 @@ int prepare(const struct create_options *o, struct prepared *p, berth_error **er
 		r = cgroup_set_plan(path, o->id, &p->cgroups, err);
 		if (r == 0)
 			r = cgroup_set_create(&p->cgroups, err);
+		/* Recorded at once: a berth killed from here on leaves cgroups that delete --force finds. */
+		if (r == 0) {
+			r = cgroup_set_to_maps(&p->cgroups, &s->cgroup_paths, &s->cgroup_created);
+			r = r < 0 ? error_errno(err, -r, "record cgroups") : container_save(&p->c, err);
+		}
 		/* Limits are in place before the init exists, so nothing runs unlimited. */
 		if (r == 0 && config->linux_config && config->linux_config->resources)
 			r = cgroup_resources_apply(&p->cgroups, config->linux_config->resources, err);
 	}
 	if (r < 0)
 		undo_create(&p->c, &p->cgroups, -1);
+	else
+		fault_point("create:cgroups");
 	return r;
 }
 

@@ -86,6 +86,20 @@ int container_new(const char *root, const char *id, struct container *ret, berth
 	return 0;
 }
 
+int container_open_dir(const char *root, const char *id, struct container *ret)
+{
+	container_init(ret);
+	ret->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ret->rootfd >= 0)
+		ret->dirfd = openat(ret->rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int r = ret->dirfd < 0 ? -errno : flock(ret->dirfd, LOCK_EX) < 0 ? -errno : 0;
+	if (r == 0 && !(ret->id = strdup(id)))
+		r = -ENOMEM;
+	if (r < 0)
+		container_close(ret);
+	return r;
+}
+
 int container_open(const char *root, const char *id, bool lock, struct container *ret, berth_error **err)
 {
 	_cleanup_free_ char *data = NULL;
@@ -174,8 +188,16 @@ enum oci_status container_status(const struct container *c)
 		return OCI_STATUS_STOPPED;
 	if (s->status == OCI_STATUS_CREATING)
 		return OCI_STATUS_CREATING;
-	if (faccessat(c->dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+	/*
+	 * Created while the init still waits on the fifo. The fifo alone does not
+	 * say so (a start killed before removing it leaves it): the init holds it
+	 * open, so a writer can open it only while the init waits (else ENXIO).
+	 */
+	int fifo = openat(c->dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fifo >= 0) {
+		close(fifo);
 		return OCI_STATUS_CREATED;
+	}
 	struct cgroup_set set;
 	int frozen = 0;
 	if (cgroup_set_from_maps(&s->cgroup_paths, &s->cgroup_created, &set) == 0) {

@@ -28,6 +28,9 @@ int container_new(const char *root, const char *id, struct container *ret, berth
 /* Open an existing container; lock it when `lock`. -ENOENT: "container \"x\" does not exist". */
 int container_open(const char *root, const char *id, bool lock, struct container *ret, berth_error **err);
 
+/* Open and lock <root>/<id> without reading its state (which may be missing or broken). -ENOENT: no such dir. */
+int container_open_dir(const char *root, const char *id, struct container *ret);
+
 int container_save(struct container *c, berth_error **err);
 
 /* Remove <root>/<id> and everything berth put in it. */

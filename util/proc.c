@@ -140,3 +140,10 @@ int pid_file_write(const char *path, pid_t pid, berth_error **err)
 	return 0;
 }
 
+
+void fault_point(const char *name)
+{
+	const char *f = getenv("BERTH_FAULT");
+	if (f && strcmp(f, name) == 0)
+		raise(SIGKILL);
+}

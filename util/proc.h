@@ -24,3 +24,10 @@ int pid_file_write(const char *path, pid_t pid, berth_error **err);
 
 /* Current time as RFC 3339 with nanoseconds in UTC, as runc's state shows ("...T04:58:40.610654402Z"). */
 void time_rfc3339_nano(char *buf, size_t size);
+
+/*
+ * Fault injection for the reliability tests: with BERTH_FAULT=<name> in the
+ * environment, berth kills itself (SIGKILL) when it reaches that point, as an
+ * OOM kill or a caller's timeout would.
+ */
+void fault_point(const char *name);
