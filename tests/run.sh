@@ -24,12 +24,12 @@ BERTH="$top/build/berth" /usr/bin/python3 -m pytest -q -p no:cacheprovider --jun
   tests/integration || status=1
 
 echo "== integration under ASan+UBSan"
-BERTH="$top/build-asan/berth" /usr/bin/python3 -m pytest -q -p no:cacheprovider -o junit_suite_name=asan \
+BERTH_LOAD_COUNT=300 BERTH="$top/build-asan/berth" /usr/bin/python3 -m pytest -q -p no:cacheprovider -o junit_suite_name=asan \
   --junitxml="$results/integration-asan.xml" tests/integration || status=1
 
 echo "== integration on a cgroup v2 host (qemu VM, Debian's 6.1 kernel)"
 if /usr/bin/python3 tests/vm/vm.py prepare; then
-  /usr/bin/python3 tests/vm/vm.py run --timeout 1500 "BERTH=$top/build/berth python3 -m pytest -q -p no:cacheprovider \
+  /usr/bin/python3 tests/vm/vm.py run --timeout 1500 "BERTH_LOAD_COUNT=60 BERTH=$top/build/berth python3 -m pytest -q -p no:cacheprovider \
     -o junit_suite_name=vm --junitxml=$results/vm.xml tests/integration" || status=1
   [ -f "$results/vm.xml" ] || { echo "the VM produced no results"; status=1; }
 else
