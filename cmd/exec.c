@@ -111,7 +111,9 @@ static int process_from_flags(const struct global_options *global, const struct 
 		free(p->args.items[i]);
 	free(p->args.items);
 	p->args = argv;
-	if (r == 0 && args->values[OPT_CWD])
+	if (r == 0 && args->values[OPT_CWD] && args->values[OPT_CWD][0] != '/')
+		r = error_new(err, EINVAL, "exec: --cwd: expected an absolute path, got \"%s\"", args->values[OPT_CWD]);
+	else if (r == 0 && args->values[OPT_CWD])
 		r = replace_string(&p->cwd, args->values[OPT_CWD]);
 	if (r == 0 && args->values[OPT_APPARMOR])
 		r = replace_string(&p->apparmor_profile, args->values[OPT_APPARMOR]);

@@ -47,6 +47,16 @@ static int check_runnable(const struct oci_config *c, const char *label, berth_e
 		return error_new(err, EINVAL, "%s: root: required to create a container", label);
 	if (!has[OCI_NS_MOUNT])
 		return error_new(err, EINVAL, "%s: linux.namespaces: berth needs a mount namespace", label);
+	if (c->root->path[0] == '\0')
+		return error_new(err, EINVAL, "%s: root.path: expected the rootfs directory, got \"\"", label);
+	/* Parsed, but not built yet: refused rather than silently dropped. */
+	if (l && l->intel_rdt)
+		return error_new(err, ENOTSUP, "%s: linux.intelRdt: Intel RDT (resctrl) is not supported by berth", label);
+	if (l && l->net_devices.len)
+		return error_new(err, ENOTSUP, "%s: linux.netDevices: moving network devices into a container is not "
+				 "supported by berth yet", label);
+	if (l && l->memory_policy)
+		return error_new(err, ENOTSUP, "%s: linux.memoryPolicy: not supported by berth yet", label);
 	if ((c->hostname || c->domainname) && !has[OCI_NS_UTS])
 		return error_new(err, EINVAL, "%s: %s: needs a uts namespace in linux.namespaces", label,
 				 c->hostname ? "hostname" : "domainname");
