@@ -8,6 +8,7 @@
 
 #include "cmd/commands.h"
 #include "oci/config.h"
+#include "runtime/state_store.h"
 #include "version.h"
 
 #define EXIT_USAGE 1
@@ -131,6 +132,17 @@ static int fail(berth_error *err, int status)
 	return status;
 }
 
+/* Whether an error already says which command or which container it is about. */
+static bool names_the_operation(const char *message, const char *command, const char *id)
+{
+	size_t n = strlen(command);
+	if (strncmp(message, command, n) == 0 && (message[n] == ':' || message[n] == ' '))
+		return true;
+	char quoted[1100];
+	snprintf(quoted, sizeof(quoted), "\"%s\"", id);
+	return strstr(message, quoted) != NULL;
+}
+
 int main(int argc, char **argv)
 {
 	/* Hook stdin and console sockets may close early; a write must fail, not kill berth. */
@@ -203,7 +215,12 @@ int main(int argc, char **argv)
 				  cmd->arguments ? cmd->arguments : "no arguments", cmd_args.n_positional, cmd->name);
 		return fail(err, EXIT_USAGE);
 	}
-	if (cmd->run(&globals, &cmd_args, &err) < 0)
+	if (cmd->run(&globals, &cmd_args, &err) < 0) {
+		/* What berth was doing and on what (`create "web": ...`), unless the message says so already. */
+		const char *id = cmd->min_args >= 1 && cmd_args.n_positional >= 1 ? cmd_args.positional[0] : NULL;
+		if (id && err && container_id_validate(id, NULL) == 0 && !names_the_operation(err->message, cmd->name, id))
+			error_prefix(&err, "%s \"%s\"", cmd->name, id);
 		return fail(err, EXIT_FAILURE);
+	}
 	return 0;
 }

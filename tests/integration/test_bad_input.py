@@ -14,7 +14,8 @@ def assert_failed_cleanly(r, root, cid, bundle, expected):
     assert r.out == ""
     lines = r.err.splitlines()
     assert len(lines) == 1, r.err
-    assert lines[0] == "berth: " + expected
+    # What berth was doing and on what, then the cause.
+    assert lines[0] == f'berth: create "{cid}": ' + expected
     assert_nothing_left(root, cid, bundle.path)
 
 
@@ -113,4 +114,4 @@ def test_json_log_gets_the_cause(bundle, root, cid, tmp_path):
     assert r.rc == 1
     record = json.loads(log.read_text().splitlines()[-1])
     assert record["level"] == "error"
-    assert record["msg"] == f"{bundle.path}/config.json: root.path: `nope`: No such file or directory"
+    assert record["msg"] == f'create "{cid}": {bundle.path}/config.json: root.path: `nope`: No such file or directory'

@@ -139,7 +139,8 @@ def test_block_io_device_needs_major_and_minor(bundle, root, container):
     bundle.config["linux"]["resources"]["blockIO"] = {"weightDevice": [{"major": -1, "minor": 0, "weight": 10}]}
     bundle.write()
     r = berth("run", "-b", bundle.path, container, root=root)
-    assert r.rc == 1 and r.err == "berth: linux.resources.blockIO.weightDevice[0]: needs a major and a minor\n", r
+    assert r.rc == 1 and r.err == (f'berth: run "{container}": linux.resources.blockIO.weightDevice[0]: '
+                                   'needs a major and a minor\n'), r
     assert_nothing_left(root, container)
 
 
@@ -162,12 +163,12 @@ def test_network_and_rdma_limits_name_what_the_host_lacks(bundle, root, containe
     bundle.config["linux"]["resources"]["network"] = {"classID": 1048577}
     r = berth("run", "-b", bundle.path, container, root=root)
     if r.rc != 0:  # this host mounts no net_cls (v1), or has none (v2)
-        assert r.err.startswith("berth: linux.resources.network"), r
+        assert r.err.startswith(f'berth: run "{container}": linux.resources.network'), r
     del bundle.config["linux"]["resources"]["network"]
     bundle.config["linux"]["resources"]["rdma"] = {"mlx5_0": {"hcaHandles": 3, "hcaObjects": 10000}}
     bundle.write()
     r = berth("run", "-b", bundle.path, container + "r", root=root)
-    assert r.rc == 1 and r.err.startswith("berth: linux.resources.rdma"), r  # no such rdma device here
+    assert r.rc == 1 and r.err.startswith(f'berth: run "{container}r": linux.resources.rdma'), r  # no such rdma device here
     assert_nothing_left(root, container + "r")
 
 

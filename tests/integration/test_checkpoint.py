@@ -120,7 +120,7 @@ def test_checkpoint_of_an_unknown_container(root):
 
 def test_bad_manage_cgroups_mode_is_named(root, container):
     r = berth("checkpoint", "--manage-cgroups-mode", "sometimes", container, root=root)
-    assert r.rc == 1 and r.err == ('berth: --manage-cgroups-mode: expected soft, full, strict or ignore, '
+    assert r.rc == 1 and r.err == (f'berth: checkpoint "{container}": --manage-cgroups-mode: expected soft, full, strict or ignore, '
                                    'got "sometimes"\n'), r
 
 

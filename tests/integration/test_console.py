@@ -24,7 +24,7 @@ def test_console_socket_that_does_not_exist(bundle, root, cid, tmp_path):
     bundle.args("true").write()
     r = berth("create", "--console-socket", tmp_path / "nope.sock", "-b", bundle.path, cid, root=root)
     assert r.rc == 1
-    assert r.err == f"berth: --console-socket: connect to `{tmp_path / 'nope.sock'}`: No such file or directory\n"
+    assert r.err == f"berth: create \"{cid}\": --console-socket: connect to `{tmp_path / 'nope.sock'}`: No such file or directory\n"
     from conftest import assert_nothing_left
     assert_nothing_left(root, cid, bundle.path)
 

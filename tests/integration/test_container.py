@@ -108,7 +108,7 @@ def test_rlimit_above_the_hosts_hard_limit_names_the_cause(bundle, root, cid):
     r = run(bundle, root, cid, "true")
     if r.rc == 0:
         pytest.skip("this host may raise hard limits (CAP_SYS_RESOURCE)")
-    assert r.err.startswith("berth: process.rlimits[0]: setrlimit(RLIMIT_NOFILE"), r.err
+    assert r.err.startswith(f'berth: run "{cid}": process.rlimits[0]: setrlimit(RLIMIT_NOFILE'), r.err
 
 
 def test_oom_score_adj(bundle, root, container):
@@ -167,7 +167,7 @@ def test_apparmor_profile_on_a_host_without_apparmor(bundle, root, cid):
         pytest.skip("this host has AppArmor")
     bundle.config["process"]["apparmorProfile"] = "berth-test"
     r = run(bundle, root, cid, "true")
-    assert r.rc == 1 and r.err == "berth: process.apparmorProfile: AppArmor is not enabled on this host\n"
+    assert r.rc == 1 and r.err == f'berth: run "{cid}": process.apparmorProfile: AppArmor is not enabled on this host\n'
 
 
 def test_masked_and_readonly_paths(bundle, root, container):

@@ -49,7 +49,7 @@ def test_broken_config(bundle, root, cid, case):
         apply(config, case)
         (bundle.path / "config.json").write_text(json.dumps(config))
     r = berth("create", "-b", bundle.path, cid, root=root)
-    assert_one_error_line(r, case["expect"].replace("{bundle}", str(bundle.path)))
+    assert_one_error_line(r, case["expect"].replace("{bundle}", str(bundle.path)).replace("{cid}", cid))
     assert_nothing_left(root, cid, bundle.path)
 
 

@@ -76,7 +76,7 @@ def test_exec_process_file_as_the_shim_sends_it(root, running, tmp_path):
     assert r.out.split() == ["from-file", "y", "/out"]
     path.write_text('{"args": "nope"}')
     r = berth("exec", "--process", path, running, root=root)
-    assert r.rc == 1 and r.err == f"berth: {path}: args: expected an array, got \"nope\"\n"
+    assert r.rc == 1 and r.err == f"berth: exec \"{running}\": {path}: args: expected an array, got \"nope\"\n"
 
 
 def test_exec_detach_pid_file_and_cgroup(root, running, tmp_path):
@@ -110,7 +110,7 @@ def test_exec_errors(root, running, bundle, cid):
     assert berth("kill", running, "KILL", root=root).rc == 0
     assert wait_for(lambda: state(root, running)["status"] == "stopped")
     r = berth("exec", running, "true", root=root)
-    assert r.rc == 1 and r.err == "berth: cannot exec in a stopped container\n"
+    assert r.rc == 1 and r.err == f'berth: exec "{running}": cannot exec in a stopped container\n'
 
 
 def test_exec_preserve_fds(root, running):

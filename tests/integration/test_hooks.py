@@ -63,7 +63,7 @@ def test_failing_create_runtime_hook_aborts_create(bundle, root, cid, tmp_path):
     bundle.args("true").write()
     r = berth("create", "-b", bundle.path, cid, root=root)
     assert r.rc == 1
-    assert r.err == "berth: createRuntime hook `/bin/sh`: exited with status 3: no way\n"
+    assert r.err == f'berth: create "{cid}": createRuntime hook `/bin/sh`: exited with status 3: no way\n'
     assert_nothing_left(root, cid, bundle.path)
 
 
@@ -72,7 +72,7 @@ def test_hook_timeout(bundle, root, cid):
     bundle.args("true").write()
     r = berth("create", "-b", bundle.path, cid, root=root)
     assert r.rc == 1
-    assert r.err == "berth: prestart hook `/bin/sleep`: timed out after 1s\n"
+    assert r.err == f'berth: create "{cid}": prestart hook `/bin/sleep`: timed out after 1s\n'
     assert_nothing_left(root, cid, bundle.path)
 
 

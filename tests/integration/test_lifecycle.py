@@ -59,7 +59,7 @@ def test_create_then_start(bundle, root, container, tmp_path):
     assert berth("start", container, root=root).rc == 0
     assert wait_for(lambda: (out / "marker").exists())
     assert wait_for(lambda: state(root, container)["status"] == "stopped")
-    assert berth("start", container, root=root).err == "berth: cannot start a container that has stopped\n"
+    assert berth("start", container, root=root).err == f'berth: start "{container}": cannot start a container that has stopped\n'
     assert berth("delete", container, root=root).rc == 0
     assert_nothing_left(root, container)
 

@@ -89,7 +89,8 @@ def test_flags(bundle, root, container, cid):
     with_filter(bundle, [], flags=["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"])
     r = run(bundle, root, container + "-2", "true")
     assert r.rc == 1
-    assert r.err.startswith("berth: linux.seccomp.flags[0]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV is not supported")
+    assert r.err.startswith(f'berth: run "{container}-2": linux.seccomp.flags[0]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV '
+                            'is not supported')
 
 
 def test_filter_also_without_no_new_privileges_and_for_another_user(bundle, root, container):
@@ -162,7 +163,7 @@ def test_notify_listener(bundle, root, container, tmp_path):
 def test_notify_without_listener_path_is_refused(bundle, root, cid):
     with_filter(bundle, [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}])
     r = run(bundle, root, cid, "true")
-    assert r.rc == 1 and r.err == "berth: linux.seccomp: SCMP_ACT_NOTIFY needs listenerPath\n"
+    assert r.rc == 1 and r.err == f'berth: run "{cid}": linux.seccomp: SCMP_ACT_NOTIFY needs listenerPath\n'
     from conftest import assert_nothing_left
     assert_nothing_left(root, cid, bundle.path)
 

@@ -65,7 +65,7 @@ def test_proc_symlink_cannot_reach_host_proc(tmp_path, private_rootfs, root, cid
     r = run(b, root, cid, "true")
     # Inside the rootfs "/proc/self/root" leads back to the /proc link itself: a loop, refused cleanly.
     assert r.rc == 1
-    assert r.err == 'berth: mount "proc" on "/proc": destination: Too many levels of symbolic links\n'
+    assert r.err == f'berth: run "{cid}": mount "proc" on "/proc": destination: Too many levels of symbolic links\n'
     assert_nothing_left(root, cid, b.path)
 
 
@@ -176,7 +176,7 @@ def test_sysctl_refuses_a_fake_procfs(bundle, root, cid):
     bundle.config["linux"]["sysctl"] = {"net.ipv4.ip_forward": "1"}
     r = run(bundle, root, cid, "true")
     assert r.rc == 1
-    assert r.err == "berth: linux.sysctl: /proc/sys in the container is not procfs (mount proc first)\n"
+    assert r.err == f'berth: run "{cid}": linux.sysctl: /proc/sys in the container is not procfs (mount proc first)\n'
     assert_nothing_left(root, cid, bundle.path)
 
 

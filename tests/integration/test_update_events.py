@@ -68,7 +68,7 @@ def test_update_resources_from_stdin_and_file(root, container, running, tmp_path
 def test_update_errors_are_checked_before_writing(root, container, running):
     before = cgroupfs.read(running, "pids", "pids.max")
     r = berth("update", "--resources", "-", container, root=root, input='{"pids":{"limit":"many"}}')
-    assert r.rc == 1 and r.err == 'berth: stdin: pids.limit: expected an integer, got "many"\n'
+    assert r.rc == 1 and r.err == f'berth: update "{container}": stdin: pids.limit: expected an integer, got "many"\n'
     if not V2:
         r = berth("update", "--resources", "-", container, root=root, input='{"unified":{"pids.max":"3"}}')
         assert r.rc == 1 and "needs a cgroup v2 host" in r.err
