@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 
+import cgroupfs
 from conftest import BERTH, assert_nothing_left, berth, state, wait_for
 
 
@@ -134,3 +135,43 @@ def test_root_on_a_full_filesystem(bundle, tmp_path, cid):
     finally:
         subprocess.run(["umount", "-l", str(full)], check=False)
     assert_nothing_left(tmp_path / "full", cid, bundle.path)
+
+
+def own_memory_cgroup():
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            _, controllers, path = line.strip().split(":", 2)
+            if cgroupfs.V2 and controllers == "":
+                return "/sys/fs/cgroup" + path
+            if not cgroupfs.V2 and "memory" in controllers.split(","):
+                return "/sys/fs/cgroup/memory" + path
+    pytest.skip("no memory cgroup")
+
+
+def test_a_memory_cgroup_too_small_for_berth(bundle, root, cid, marker):
+    """berth itself is OOM-killed or fails to allocate: either way, nothing half-made survives delete --force."""
+    tiny = os.path.join(own_memory_cgroup(), "berth-tiny-" + os.urandom(4).hex())
+    os.mkdir(tiny)
+    try:
+        limit = "memory.max" if cgroupfs.V2 else "memory.limit_in_bytes"
+        with open(os.path.join(tiny, limit), "w") as f:
+            f.write(str(192 * 1024))
+
+        def enter():
+            with open(os.path.join(tiny, "cgroup.procs"), "w") as f:
+                f.write("0")
+        with open(os.devnull, "w") as null:
+            rc = subprocess.run([BERTH, "--root", str(root), "create", "-b", str(bundle.path), cid],
+                                preexec_fn=enter, stdin=subprocess.DEVNULL, stdout=null, stderr=null,
+                                timeout=60).returncode
+        assert rc != 0, "berth ran in 192 KiB: make the limit smaller"
+        assert_state_is_truthful(root, cid)
+        assert_clean(root, cid, bundle, marker)
+    finally:
+        def removed():
+            try:
+                os.rmdir(tiny)
+                return True
+            except OSError:
+                return False
+        assert wait_for(removed)
