@@ -55,8 +55,7 @@ static int check_runnable(const struct oci_config *c, const char *label, berth_e
 	if (l && l->net_devices.len)
 		return error_new(err, ENOTSUP, "%s: linux.netDevices: moving network devices into a container is not "
 				 "supported by berth yet", label);
-	if (l && l->memory_policy)
-		return error_new(err, ENOTSUP, "%s: linux.memoryPolicy: not supported by berth yet", label);
+
 	if ((c->hostname || c->domainname) && !has[OCI_NS_UTS])
 		return error_new(err, EINVAL, "%s: %s: needs a uts namespace in linux.namespaces", label,
 				 c->hostname ? "hostname" : "domainname");

@@ -92,6 +92,63 @@ static int apply_scheduler(const struct oci_scheduler *s, berth_error **err)
 	return 0;
 }
 
+/* linux.memoryPolicy: "0-3,7" as a node mask for set_mempolicy. */
+static int parse_nodes(const char *text, unsigned long *mask, size_t words)
+{
+	const char *p = text;
+	while (*p) {
+		char *end;
+		unsigned long a = strtoul(p, &end, 10), b = a;
+		if (end == p)
+			return -EINVAL;
+		if (*end == '-') {
+			p = end + 1;
+			b = strtoul(p, &end, 10);
+			if (end == p || b < a)
+				return -EINVAL;
+		}
+		if (b >= words * 8 * sizeof(unsigned long))
+			return -ERANGE;
+		for (unsigned long n = a; n <= b; n++)
+			mask[n / (8 * sizeof(unsigned long))] |= 1UL << (n % (8 * sizeof(unsigned long)));
+		if (*end == ',')
+			end++;
+		else if (*end)
+			return -EINVAL;
+		p = end;
+	}
+	return 0;
+}
+
+static int apply_memory_policy(const struct oci_memory_policy *m, berth_error **err)
+{
+	/* The kernel's numbering (linux/mempolicy.h; weighted interleave is Linux 6.9's). */
+	static const char *const modes[] = { "MPOL_DEFAULT", "MPOL_PREFERRED", "MPOL_BIND", "MPOL_INTERLEAVE",
+					     "MPOL_LOCAL", "MPOL_PREFERRED_MANY", "MPOL_WEIGHTED_INTERLEAVE" };
+	int mode = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++)
+		if (strcmp(m->mode, modes[i]) == 0)
+			mode = (int) i;
+	if (mode < 0)
+		return error_new(err, EINVAL, "linux.memoryPolicy.mode: unknown \"%s\"", m->mode);
+	for (size_t i = 0; i < m->flags.len; i++)
+		mode |= strcmp(m->flags.items[i], "MPOL_F_STATIC_NODES") == 0     ? 1 << 15
+			: strcmp(m->flags.items[i], "MPOL_F_RELATIVE_NODES") == 0 ? 1 << 14
+										  : 1 << 13; /* NUMA_BALANCING */
+	unsigned long mask[1024 / (8 * sizeof(unsigned long))] = { 0 };
+	int r = m->nodes ? parse_nodes(m->nodes, mask, ARRAY_SIZE(mask)) : 0;
+	if (r < 0)
+		return error_new(err, -r, "linux.memoryPolicy.nodes: expected node numbers and ranges such as 0-3,7, got \"%s\"",
+				 m->nodes);
+	bool any = false;
+	for (size_t i = 0; i < ARRAY_SIZE(mask); i++)
+		any |= mask[i] != 0;
+	if (syscall(SYS_set_mempolicy, mode, any ? mask : NULL, any ? (unsigned long) (8 * sizeof(mask)) : 0UL) < 0)
+		return error_errno(err, errno, "linux.memoryPolicy: set_mempolicy(%s%s%s)", m->mode, any ? ", " : "",
+				   any ? m->nodes : "");
+	return 0;
+}
+
 int process_apply_limits(const struct oci_process *p, const struct oci_linux *l, berth_error **err)
 {
 	for (size_t i = 0; i < p->rlimits.len; i++) {
@@ -124,6 +181,11 @@ int process_apply_limits(const struct oci_process *p, const struct oci_linux *l,
 		unsigned long domain = strcmp(l->personality->domain, "LINUX32") == 0 ? PER_LINUX32 : PER_LINUX;
 		if (personality(domain) < 0)
 			return error_errno(err, errno, "linux.personality: personality(%s)", l->personality->domain);
+	}
+	if (l && l->memory_policy) {
+		int r = apply_memory_policy(l->memory_policy, err);
+		if (r < 0)
+			return r;
 	}
 	if (p->user && p->user->umask.set)
 		umask((mode_t) (p->user->umask.value & 0777));

@@ -403,3 +403,19 @@ def test_the_process_starts_with_an_empty_signal_mask(bundle, root, container):
     masks = dict(line.split(":\t") for line in text.splitlines())
     assert int(masks["SigBlk"], 16) == 0
     assert int(masks["SigIgn"], 16) & (1 << 12) == 0, "SIGPIPE is not ignored"
+
+
+def test_memory_policy(bundle, root, container):
+    bundle.config["linux"]["memoryPolicy"] = {"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_STATIC_NODES"]}
+    text = out(bundle, root, container, "head -n1 /proc/self/numa_maps")
+    assert " bind=static:0 " in text, text  # mode, flag and nodes as the kernel shows them
+
+
+def test_memory_policy_errors_name_the_field(bundle, root, cid):
+    bundle.config["linux"]["memoryPolicy"] = {"mode": "MPOL_INTERLEAVE", "nodes": "0-x"}
+    r = run(bundle, root, cid, "true")
+    assert r.rc == 1 and r.err == (f'berth: run "{cid}": linux.memoryPolicy.nodes: expected node numbers and ranges '
+                                   'such as 0-3,7, got "0-x"\n'), r
+    bundle.config["linux"]["memoryPolicy"] = {"mode": "MPOL_BIND", "nodes": "63"}
+    r = run(bundle, root, cid, "true")
+    assert r.rc == 1 and "linux.memoryPolicy: set_mempolicy(MPOL_BIND, 63): Invalid argument" in r.err, r
