@@ -47,12 +47,40 @@ def test_parallel_lifecycles_leave_nothing(bundle, root, tmp_path):
     fds_before = len(os.listdir("/proc/self/fd"))
     with open("/proc/self/mountinfo") as f:
         mounts_before = f.read()
-    failures = []
-    with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
-        for failure in pool.map(lambda i: lifecycle(bundles, root, prefix, i), range(COUNT)):
-            if failure:
-                failures.append(failure)
+    failures, observed = [], []
+    done = threading.Event()
+
+    def observe():
+        """list and state stay consistent throughout: every listed container has a state, or is just gone."""
+        while not done.is_set():
+            r = berth("list", "--format", "json", root=root)
+            if r.rc != 0:
+                observed.append(f"list failed: {r.err}")
+                continue
+            for entry in json.loads(r.out) or []:  # runc's shape: null when there are none
+                s = berth("state", entry["id"], root=root)
+                if s.rc == 0:
+                    if json.loads(s.out)["status"] not in ("creating", "created", "running", "paused", "stopped"):
+                        observed.append(s.out)
+                elif "does not exist" not in s.err:
+                    observed.append(f"state {entry['id']}: {s.err}")
+    def observe_or_record():
+        try:
+            observe()
+        except Exception as e:  # a crash of the observer is a finding too
+            observed.append(repr(e))
+    observer = threading.Thread(target=observe_or_record)
+    observer.start()
+    try:
+        with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+            for failure in pool.map(lambda i: lifecycle(bundles, root, prefix, i), range(COUNT)):
+                if failure:
+                    failures.append(failure)
+    finally:
+        done.set()
+        observer.join()
     assert failures == [], failures[:5]
+    assert observed == [], observed[:5]
     # list and state agree there is nothing, and nothing is left anywhere.
     r = berth("list", "-q", root=root)
     assert r.rc == 0 and r.out.split() == []
@@ -62,6 +90,20 @@ def test_parallel_lifecycles_leave_nothing(bundle, root, tmp_path):
         assert f.read().count("\n") == mounts_before.count("\n")
     assert len(os.listdir("/proc/self/fd")) == fds_before
     assert wait_for(lambda: not [p for p in os.listdir("/proc") if p.isdigit() and _cmdline_has(p, prefix)])
+    assert _zombie_children() == []
+
+
+def _zombie_children():
+    me, zombies = str(os.getpid()), []
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] == "Z" and fields[1] == me:
+            zombies.append(pid)
+    return zombies
 
 
 def _cmdline_has(pid, text):
