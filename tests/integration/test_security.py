@@ -191,3 +191,43 @@ def test_cve_2025_31133_masking_uses_the_hosts_dev_null(tmp_path, private_rootfs
     assert r.rc == 0, r
     assert r.out.split() == ["0", "1,3"], "masked with the real /dev/null (char 1:3)"
     assert_nothing_left(root, cid, b.path)
+
+
+def test_cve_2021_30465_symlink_exchange_race_on_a_mount_destination(tmp_path, private_rootfs, host_target, root, cid):
+    """A racer swaps a directory of a shared volume with a symlink to a host path while berth mounts through it
+    (runc's symlink-exchange race). Resolved inside the rootfs every time, nothing lands on the host."""
+    import ctypes
+    import threading
+    libc = ctypes.CDLL(None, use_errno=True)
+    RENAME_EXCHANGE, AT_FDCWD = 2, -100
+    volume = tmp_path / "volume"
+    (volume / "a" / "target").mkdir(parents=True)
+    os.symlink(str(host_target), volume / "b")
+    b = evil_bundle(tmp_path, private_rootfs)
+    b.config["mounts"] += [
+        {"destination": "/vol", "type": "bind", "source": str(volume), "options": ["rbind"]},
+        # Mounted through /vol/a: when a is the symlink, a berth that followed it would mount on the host.
+        {"destination": "/vol/a/target", "type": "tmpfs", "source": "tmpfs", "options": ["size=64k"]},
+    ]
+    stop = threading.Event()
+
+    def race():
+        a, bb = str(volume / "a").encode(), str(volume / "b").encode()
+        while not stop.is_set():
+            libc.renameat2(AT_FDCWD, a, AT_FDCWD, bb, RENAME_EXCHANGE)
+    racer = threading.Thread(target=race)
+    racer.start()
+    try:
+        outcomes = []
+        for i in range(40):
+            r = run(b, root, f"{cid}-{i}", "true")
+            outcomes.append(r.rc)
+            berth("delete", "-f", f"{cid}-{i}", root=root)
+            assert_nothing_left(root, f"{cid}-{i}", b.path)
+    finally:
+        stop.set()
+        racer.join()
+    # host_target (the fixture) must still be empty: nothing was created or mounted through the symlink.
+    with open("/proc/self/mountinfo") as f:
+        assert str(host_target) not in f.read()
+    assert 0 in outcomes, "the race made every run fail: the test did not exercise the mount"
