@@ -193,9 +193,10 @@ def test_cve_2025_31133_masking_uses_the_hosts_dev_null(tmp_path, private_rootfs
     assert_nothing_left(root, cid, b.path)
 
 
-def test_cve_2021_30465_symlink_exchange_race_on_a_mount_destination(tmp_path, private_rootfs, host_target, root, cid):
+def test_cve_2021_30465_and_2024_45310_symlink_exchange_race(tmp_path, private_rootfs, host_target, root, cid):
     """A racer swaps a directory of a shared volume with a symlink to a host path while berth mounts through it
-    (runc's symlink-exchange race). Resolved inside the rootfs every time, nothing lands on the host."""
+    (runc's symlink-exchange race, 2021-30465) and creates the empty file a file bind needs (runc's mkdir race,
+    2024-45310). Resolved inside the rootfs every time: nothing lands on the host."""
     import ctypes
     import threading
     libc = ctypes.CDLL(None, use_errno=True)
@@ -208,6 +209,8 @@ def test_cve_2021_30465_symlink_exchange_race_on_a_mount_destination(tmp_path, p
         {"destination": "/vol", "type": "bind", "source": str(volume), "options": ["rbind"]},
         # Mounted through /vol/a: when a is the symlink, a berth that followed it would mount on the host.
         {"destination": "/vol/a/target", "type": "tmpfs", "source": "tmpfs", "options": ["size=64k"]},
+        # A file bind: berth creates an empty file at the destination first.
+        {"destination": "/vol/a/made-file", "type": "bind", "source": "/etc/hostname", "options": ["bind", "ro"]},
     ]
     stop = threading.Event()
 
@@ -231,3 +234,16 @@ def test_cve_2021_30465_symlink_exchange_race_on_a_mount_destination(tmp_path, p
     with open("/proc/self/mountinfo") as f:
         assert str(host_target) not in f.read()
     assert 0 in outcomes, "the race made every run fail: the test did not exercise the mount"
+
+
+def test_cve_2021_43784_a_long_message_from_the_init_is_bounded(bundle, root, cid):
+    """runc's parent<->init messages had a length that could overflow. berth's are one bounded datagram: an error
+    far longer than a message arrives cut, on one line, and nothing is left behind."""
+    long_dir = "/" + "/".join(["d" * 250] * 15)  # 3,765 bytes of destination, under PATH_MAX
+    bundle.config["mounts"].append({"destination": long_dir, "type": "bind", "source": "/nonexistent/" + "s" * 200,
+                                    "options": ["rbind"]})
+    r = run(bundle, root, cid, "true")
+    assert r.rc == 1, r
+    assert r.err.count("\n") == 1 and r.err.startswith(f'berth: run "{cid}": mount "/nonexistent/'), r.err[:200]
+    assert len(r.err) < 4096
+    assert_nothing_left(root, cid, bundle.path)
