@@ -65,8 +65,11 @@ static int apply_sysctl(int rootfd, const struct oci_linux *l, berth_error **err
 		for (char *p = path; *p; p++)
 			if (*p == '.')
 				*p = '/';
-		_cleanup_close_ int fd = openat(sys, path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-		int r = fd < 0 ? -errno : write_all(fd, l->sysctl.values[i], strlen(l->sysctl.values[i]));
+		_cleanup_close_ int fd = open_proc_file(sys, path, O_WRONLY);
+		if (fd == -EXDEV)
+			return error_new(err, EPERM, "linux.sysctl.%s: /proc/sys/%s is not procfs in the container (a mount "
+					 "over it?); refusing to write there", l->sysctl.keys[i], path);
+		int r = fd < 0 ? fd : write_all(fd, l->sysctl.values[i], strlen(l->sysctl.values[i]));
 		if (r < 0)
 			return error_errno(err, -r, "linux.sysctl: set %s to \"%s\"", l->sysctl.keys[i], l->sysctl.values[i]);
 	}

@@ -46,9 +46,11 @@ static int write_proc_self(const char *file, const char *value, berth_error **er
 		return error_errno(err, errno ? errno : EIO, "open /proc/self");
 	if (sf.f_type != PROC_SUPER_MAGIC)
 		return error_new(err, EPERM, "/proc is not procfs: refusing to write %s", file);
-	_cleanup_close_ int fd = openat(proc, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_close_ int fd = open_proc_file(proc, file, O_WRONLY);
+	if (fd == -EXDEV)
+		return error_new(err, EPERM, "/proc/self/%s is not procfs (a mount over it?): refusing to write there", file);
 	if (fd < 0)
-		return error_errno(err, errno, "open /proc/self/%s", file);
+		return error_errno(err, -fd, "open /proc/self/%s", file);
 	int r = write_all(fd, value, strlen(value));
 	return r < 0 ? error_errno(err, -r, "write /proc/self/%s", file) : 0;
 }

@@ -39,3 +39,10 @@ int copy_tree(int srcdir, int dstdir, char ret_name[256]);
 
 /* Give dstdir the mode, owner and times of srcdir. */
 int copy_attributes(int srcfd, int dstfd);
+
+/*
+ * Open dirfd/path (beneath dirfd) for writing only if it is a procfs file:
+ * no symlink, no other mount on the way (a bind over /proc/sys/... would
+ * redirect the write, CVE-2025-52881). -EXDEV: something else is mounted there.
+ */
+int open_proc_file(int dirfd, const char *path, int flags);

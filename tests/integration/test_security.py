@@ -247,3 +247,16 @@ def test_cve_2021_43784_a_long_message_from_the_init_is_bounded(bundle, root, ci
     assert r.err.count("\n") == 1 and r.err.startswith(f'berth: run "{cid}": mount "/nonexistent/'), r.err[:200]
     assert len(r.err) < 4096
     assert_nothing_left(root, cid, bundle.path)
+
+
+def test_cve_2025_52881_sysctl_and_label_writes_are_not_redirected_by_a_mount(bundle, root, cid, tmp_path):
+    """A config (or a shared volume) puts a host file over a /proc file berth writes: the write must not land in it."""
+    victim = tmp_path / "victim"
+    victim.write_text("untouched\n")
+    bundle.config["mounts"].append({"destination": "/proc/sys/kernel/shmmni", "type": "bind", "source": str(victim),
+                                    "options": ["bind"]})
+    bundle.config["linux"]["sysctl"] = {"kernel.shmmni": "1234"}
+    r = run(bundle, root, cid, "true")
+    assert r.rc == 1 and "linux.sysctl.kernel.shmmni: /proc/sys/kernel/shmmni is not procfs" in r.err, r
+    assert victim.read_text() == "untouched\n"
+    assert_nothing_left(root, cid, bundle.path)
