@@ -260,3 +260,20 @@ def test_cve_2025_52881_sysctl_and_label_writes_are_not_redirected_by_a_mount(bu
     assert r.rc == 1 and "linux.sysctl.kernel.shmmni: /proc/sys/kernel/shmmni is not procfs" in r.err, r
     assert victim.read_text() == "untouched\n"
     assert_nothing_left(root, cid, bundle.path)
+
+
+def test_hostile_annotations_stay_data(bundle, root, container, tmp_path):
+    """Quotes, control characters, non-ASCII and a large value in annotations: escaped in the state JSON hooks
+    receive and `state` prints, never interpreted, never truncated."""
+    import json
+    hostile = {'a"b\\c': "line1\nline2\t\u0001end", "ünïcödé": "✓" * 10, "big": "x" * 100000, "": "empty key",
+               "$(touch /tmp/pwned)": "; rm -rf /"}
+    bundle.config["annotations"] = hostile
+    seen = tmp_path / "hook-state.json"
+    bundle.config["hooks"] = {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", f"cat > {seen}"]}]}
+    bundle.args("sleep", "30").write()
+    r = berth("run", "-d", "-b", bundle.path, container, root=root)
+    assert r.rc == 0, r
+    assert json.loads(seen.read_text())["annotations"] == hostile
+    assert json.loads(berth("state", container, root=root).out)["annotations"] == hostile
+    assert not os.path.exists("/tmp/pwned")
