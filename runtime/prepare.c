@@ -184,9 +184,11 @@ int prepare(const struct create_options *o, struct prepared *p, berth_error **er
 	s->status = OCI_STATUS_CREATING;
 	/* Borrowed from the config for as long as c lives; given back by prepared_clear. */
 	s->annotations = config->annotations;
-	r = container_save(&p->c, err);
-	if (r == 0)
-		r = model_to_json(&oci_config_type, config, NULL, &config_json, NULL, err);
+	/*
+	 * The config first: a berth killed before state.json exists leaves a
+	 * directory that delete --force still clears, finding the cgroups by it.
+	 */
+	r = model_to_json(&oci_config_type, config, NULL, &config_json, NULL, err);
 	if (r == 0)
 		r = write_file_atomic_at(p->c.dirfd, "config.json", 0600, config_json, strlen(config_json), err);
 	if (r == 0 && !o->cgroups_disabled) {
@@ -194,15 +196,16 @@ int prepare(const struct create_options *o, struct prepared *p, berth_error **er
 		r = cgroup_set_plan(path, o->id, &p->cgroups, err);
 		if (r == 0)
 			r = cgroup_set_create(&p->cgroups, err);
-		/* Recorded at once: a berth killed from here on leaves cgroups that delete --force finds. */
-		if (r == 0) {
-			r = cgroup_set_to_maps(&p->cgroups, &s->cgroup_paths, &s->cgroup_created);
-			r = r < 0 ? error_errno(err, -r, "record cgroups") : container_save(&p->c, err);
-		}
-		/* Limits are in place before the init exists, so nothing runs unlimited. */
-		if (r == 0 && config->linux_config && config->linux_config->resources)
-			r = cgroup_resources_apply(&p->cgroups, config->linux_config->resources, err);
+		int m = r == 0 ? cgroup_set_to_maps(&p->cgroups, &s->cgroup_paths, &s->cgroup_created) : 0;
+		if (m < 0)
+			r = error_errno(err, -m, "record cgroups");
 	}
+	/* Saved once the cgroups exist: a berth killed from here on leaves what delete --force finds. */
+	if (r == 0)
+		r = container_save(&p->c, err);
+	/* Limits are in place before the init exists, so nothing runs unlimited. */
+	if (r == 0 && !o->cgroups_disabled && config->linux_config && config->linux_config->resources)
+		r = cgroup_resources_apply(&p->cgroups, config->linux_config->resources, err);
 	if (r < 0)
 		undo_create(&p->c, &p->cgroups, -1);
 	else
