@@ -74,3 +74,17 @@ def test_broken_command_line(bundle, root, cid, created, case):
     # Nothing new under the root but the created container, and it is untouched.
     assert sorted(os.listdir(root)) == [created]
     assert json.loads(berth("state", created, root=root).out)["status"] == "created"
+
+
+with open(os.path.join(CORPUS, "process.json")) as f:
+    PROCESSES = json.load(f)
+
+
+@pytest.mark.parametrize("case", PROCESSES, ids=[json.dumps(c.get("json", c.get("raw")))[:40] for c in PROCESSES])
+def test_broken_process_json(bundle, root, created, case, tmp_path):
+    """exec --process FILE (the shims' way) with a broken runtime-spec process object."""
+    path = bundle.path / "process.json"
+    path.write_text(case["raw"] if "raw" in case else json.dumps(case["json"]))
+    r = berth("exec", "--process", path, created, root=root)
+    assert_one_error_line(r, case["expect"].replace("{bundle}", str(bundle.path)).replace("{created}", created))
+    assert json.loads(berth("state", created, root=root).out)["status"] == "created"
