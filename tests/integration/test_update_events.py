@@ -143,8 +143,9 @@ def test_remaining_update_flags_apply_or_name_the_missing_cgroup_file(root, cont
             if file and expected is not None:
                 cgroupfs.expect(running, controller, file, expected)
         else:
-            assert r.err.startswith(f"berth: linux.resources.{field}: write ") or (
-                V2 and r.err == f"berth: linux.resources.{field}: cgroup v2 has no realtime limits\n"), (flag, r.err)
+            prefix = f'berth: update "{container}": linux.resources.{field}: '
+            assert r.err.startswith(prefix + "write ") or (
+                V2 and r.err == prefix + "cgroup v2 has no realtime limits\n"), (flag, r.err)
 
 
 def with_mknod(bundle):
