@@ -37,25 +37,25 @@ static int read_own_cgroups(struct own_cgroup *out, size_t max, size_t *n)
 	return 0;
 }
 
+bool cgroup_list_has(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	if (n == 0)
+		return false;
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || strchr(", \n", p[-1])) && (p[n] == '\0' || strchr(", \n", p[n])))
+			return true;
+	return false;
+}
+
 /* Whether every comma-separated name of list appears among the mount's super options. */
 static bool options_contain_all(const char *options, const char *list)
 {
 	char buf[128];
 	snprintf(buf, sizeof(buf), "%s", list);
-	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		size_t len = strlen(tok);
-		const char *p = options;
-		bool found = false;
-		while ((p = strstr(p, tok))) {
-			if ((p == options || p[-1] == ',') && (p[len] == ',' || p[len] == '\0')) {
-				found = true;
-				break;
-			}
-			p += len;
-		}
-		if (!found)
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (!cgroup_list_has(options, tok))
 			return false;
-	}
 	return true;
 }
 
@@ -175,14 +175,6 @@ static int cpuset_inherit(int parentfd, int dirfd)
 	return 0;
 }
 
-static bool has_word(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-	for (const char *p = list; (p = strstr(p, word)); p += n)
-		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
-			return true;
-	return false;
-}
 
 /*
  * cgroup v2: a child has only the controllers its parent enables in
@@ -200,7 +192,7 @@ static void enable_controllers(int parentfd)
 		return;
 	_cleanup_close_ int fd = -1;
 	for (char *save = NULL, *c = strtok_r(have, " \n", &save); c; c = strtok_r(NULL, " \n", &save)) {
-		if (has_word(enabled, c))
+		if (cgroup_list_has(enabled, c))
 			continue;
 		if (fd < 0 && (fd = openat(parentfd, "cgroup.subtree_control", O_WRONLY | O_CLOEXEC)) < 0)
 			return;

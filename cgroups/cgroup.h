@@ -30,6 +30,12 @@ struct cgroup_set {
  * hierarchy's root (runtime-spec); relative or NULL: under the caller's own
  * cgroup in that hierarchy (NULL means "berth-<id>").
  */
+/*
+ * Whether word is one of the names in list, separated by ',', ' ' or '\n':
+ * a hierarchy's controllers ("cpu,cpuacct"), mount options, cgroup.controllers.
+ */
+bool cgroup_list_has(const char *list, const char *word);
+
 int cgroup_set_plan(const char *cgroups_path, const char *id, struct cgroup_set *ret, berth_error **err);
 
 /* Create the directories (recording what was created) and move pid in. */

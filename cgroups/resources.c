@@ -47,14 +47,9 @@ static void close_dirs(struct dir *dirs, size_t n)
 /* The v1 hierarchy that has controller (mounts may combine: "cpu,cpuacct"). */
 static int v1_dir(const struct dir *dirs, size_t n, const char *controller)
 {
-	size_t len = strlen(controller);
-	for (size_t i = 0; i < n; i++) {
-		if (dirs[i].v2)
-			continue;
-		for (const char *p = dirs[i].name; (p = strstr(p, controller)); p += len)
-			if ((p == dirs[i].name || p[-1] == ',') && (p[len] == ',' || p[len] == '\0'))
-				return dirs[i].fd;
-	}
+	for (size_t i = 0; i < n; i++)
+		if (!dirs[i].v2 && cgroup_list_has(dirs[i].name, controller))
+			return dirs[i].fd;
 	return -1;
 }
 

@@ -28,12 +28,7 @@ static int open_dir(const struct cgroup_dir *d)
 static bool named(const char *mount, const char *controller)
 {
 	const char *base = strrchr(mount, '/');
-	base = base ? base + 1 : mount;
-	size_t len = strlen(controller);
-	for (const char *p = base; (p = strstr(p, controller)); p += len)
-		if ((p == base || p[-1] == ',') && (p[len] == ',' || p[len] == '\0'))
-			return true;
-	return false;
+	return cgroup_list_has(base ? base + 1 : mount, controller);
 }
 
 static void open_dirs(const struct cgroup_set *set, struct dirs *d)
