@@ -10,29 +10,36 @@
 
 #include "util/fs.h"
 
-/* The directory whose freezer berth uses: the v1 freezer hierarchy if mounted (runc's choice), else cgroup2. */
-static int open_freezer(const struct cgroup_set *set, bool *ret_v1)
+char *cgroup_freezer_dir(const struct cgroup_set *set, bool *ret_v1)
 {
-	int fallback = -1;
+	char *fallback = NULL;
 	for (size_t i = 0; i < set->len; i++) {
-		char path[4096];
-		snprintf(path, sizeof(path), "%s%s", set->dirs[i].mount, set->dirs[i].path);
-		int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (faccessat(fd, "freezer.state", F_OK, 0) == 0) {
-			if (fallback >= 0)
-				close(fallback);
+		char *dir = NULL, probe[4200];
+		if (asprintf(&dir, "%s%s", set->dirs[i].mount, set->dirs[i].path) < 0)
+			break;
+		snprintf(probe, sizeof(probe), "%s/freezer.state", dir);
+		if (access(probe, F_OK) == 0) {
+			free(fallback);
 			*ret_v1 = true;
-			return fd;
+			return dir;
 		}
-		if (fallback < 0 && faccessat(fd, "cgroup.freeze", F_OK, 0) == 0)
-			fallback = fd;
+		snprintf(probe, sizeof(probe), "%s/cgroup.freeze", dir);
+		if (!fallback && access(probe, F_OK) == 0)
+			fallback = dir;
 		else
-			close(fd);
+			free(dir);
 	}
 	*ret_v1 = false;
-	return fallback >= 0 ? fallback : -ENOENT;
+	return fallback;
+}
+
+static int open_freezer(const struct cgroup_set *set, bool *ret_v1)
+{
+	_cleanup_free_ char *dir = cgroup_freezer_dir(set, ret_v1);
+	if (!dir)
+		return -ENOENT;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 static int read_frozen(int dirfd, bool v1)

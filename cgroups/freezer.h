@@ -6,6 +6,12 @@
 #include "cgroups/cgroup.h"
 #include "util/error.h"
 
+/*
+ * The directory whose freezer berth uses: the v1 freezer hierarchy if mounted
+ * (runc's choice), else the cgroup2 one. Caller frees; NULL when there is none.
+ */
+char *cgroup_freezer_dir(const struct cgroup_set *set, bool *ret_v1);
+
 /* Freeze or thaw, and wait until the kernel says it is done. */
 int cgroup_freeze(const struct cgroup_set *set, bool freeze, berth_error **err);
 

@@ -15,6 +15,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "cgroups/cgroup.h"
+#include "cgroups/freezer.h"
 #include "runtime/prepare.h"
 #include "runtime/state_store.h"
 #include "util/fs.h"
@@ -97,18 +98,11 @@ int container_checkpoint(const char *root, const char *id, const struct criu_opt
 		r = save_descriptors(pid, o->image_path, err);
 	if (r < 0)
 		goto out;
-	/* The freezer hierarchy (v1), or the cgroup2 directory (its cgroup.freeze). */
-	const struct string_map *paths = &c.state->cgroup_paths;
-	for (size_t i = 0; i < paths->len && !freezer; i++) {
-		const char *slash = strrchr(paths->keys[i], '/');
-		if (slash && strcmp(slash + 1, "freezer") == 0)
-			r = asprintf(&freezer, "%s%s", paths->keys[i], paths->values[i]);
-	}
-	for (size_t i = 0; i < paths->len && !freezer; i++) {
-		char probe[PATH_MAX];
-		snprintf(probe, sizeof(probe), "%s%s/cgroup.freeze", paths->keys[i], paths->values[i]);
-		if (access(probe, F_OK) == 0)
-			r = asprintf(&freezer, "%s%s", paths->keys[i], paths->values[i]);
+	struct cgroup_set set;
+	if (cgroup_set_from_maps(&c.state->cgroup_paths, &c.state->cgroup_created, &set) == 0) {
+		bool v1;
+		freezer = cgroup_freezer_dir(&set, &v1);
+		cgroup_set_clear(&set);
 	}
 	struct criu_argv argv;
 	r = criu_dump_argv(o, pid, config, c.state->bundle, c.state->rootfs, freezer, &argv);
