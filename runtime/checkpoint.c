@@ -24,13 +24,34 @@
 
 #define DESCRIPTORS "descriptors.json"
 
-/* Run criu and wait for it; *ret_status gets its wait status. */
-static int run_criu(char *const argv[], int *ret_status)
+/*
+ * For a restore, the child that becomes criu goes into the container's cgroups
+ * (what criu restores stays there) and a private mount namespace where the
+ * rootfs is a mount point (criu pivots into it) and nothing reaches the host.
+ */
+static void enter_restore_context(const struct prepared *p)
+{
+	berth_error *err = NULL;
+	if (cgroup_set_enter(&p->cgroups, getpid(), false, &err) < 0) {
+		dprintf(2, "berth: restore: %s\n", err->message);
+		_exit(126);
+	}
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
+	    mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
+		dprintf(2, "berth: restore: prepare the rootfs mount `%s`: %s\n", p->rootfs, strerror(errno));
+		_exit(126);
+	}
+}
+
+/* Run criu (restoring into `restore` when not NULL) and wait for it; *ret_status gets its wait status. */
+static int run_criu(char *const argv[], const struct prepared *restore, int *ret_status)
 {
 	pid_t pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
+		if (restore)
+			enter_restore_context(restore);
 		execvp(argv[0], argv);
 		dprintf(2, "berth: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -111,12 +132,12 @@ int container_checkpoint(const char *root, const char *id, const struct criu_opt
 		goto out;
 	}
 	int wstatus = 0;
-	r = run_criu(argv.items, &wstatus);
+	r = run_criu(argv.items, NULL, &wstatus);
 	criu_argv_free(&argv);
 	if (r < 0 || !WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
 		char what[128];
 		snprintf(what, sizeof(what), "checkpoint \"%s\"", id);
-		r = criu_error(what, r < 0 ? -r : wstatus, o->work_path ? o->work_path : o->image_path,
+		r = criu_error(what, r < 0 ? -r : 0, wstatus, o->work_path ? o->work_path : o->image_path,
 			       o->pre_dump ? "pre-dump.log" : "dump.log", err);
 		goto out;
 	}
@@ -150,28 +171,6 @@ static int load_descriptors(const char *dir, char *ret[3])
 	}
 	yajl_tree_free(tree);
 	return 0;
-}
-
-/*
- * The child that becomes criu: in the container's cgroups (what criu restores
- * stays there), in a private mount namespace where the rootfs is a mount
- * point (criu pivots into it) and nothing reaches the host's mount table.
- */
-static _Noreturn void exec_criu_restore(const struct prepared *p, char *const argv[])
-{
-	berth_error *err = NULL;
-	if (cgroup_set_enter(&p->cgroups, getpid(), false, &err) < 0) {
-		dprintf(2, "berth: restore: %s\n", err->message);
-		_exit(126);
-	}
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
-	    mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
-		dprintf(2, "berth: restore: prepare the rootfs mount `%s`: %s\n", p->rootfs, strerror(errno));
-		_exit(126);
-	}
-	execvp(argv[0], argv);
-	dprintf(2, "berth: cannot run %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
 }
 
 int container_restore(const struct create_options *co, const struct criu_options *o, struct created_container *ret,
@@ -211,20 +210,12 @@ int container_restore(const struct create_options *co, const struct criu_options
 		r = error_errno(err, errno, "restore: become a subreaper");
 		goto fail;
 	}
-	pid_t criu = fork();
-	if (criu < 0) {
-		r = error_errno(err, errno, "restore: fork");
-		goto fail;
-	}
-	if (criu == 0)
-		exec_criu_restore(&prep, argv.items);
 	int wstatus = 0;
-	while (waitpid(criu, &wstatus, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+	r = run_criu(argv.items, &prep, &wstatus);
+	if (r < 0 || !WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
 		char what[128];
 		snprintf(what, sizeof(what), "restore \"%s\"", co->id);
-		r = criu_error(what, wstatus, log_dir, "restore.log", err);
+		r = criu_error(what, r < 0 ? -r : 0, wstatus, log_dir, "restore.log", err);
 		goto fail;
 	}
 	size_t len = 0;

@@ -217,7 +217,8 @@ int criu_restore_argv(const struct criu_options *o, const struct oci_config *con
 	return 0;
 }
 
-int criu_error(const char *what, int status, const char *log_dir, const char *log_name, berth_error **err)
+int criu_error(const char *what, int run_errno, int status, const char *log_dir, const char *log_name,
+	       berth_error **err)
 {
 	_cleanup_free_ char *log = NULL, *path = NULL;
 	size_t len = 0;
@@ -233,12 +234,12 @@ int criu_error(const char *what, int status, const char *log_dir, const char *lo
 		}
 	}
 	char how[64];
-	if (WIFEXITED(status))
+	if (run_errno)
+		snprintf(how, sizeof(how), "could not run: %s", strerror(run_errno));
+	else if (WIFEXITED(status))
 		snprintf(how, sizeof(how), "exit status %d", WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(how, sizeof(how), "killed by signal %d", WTERMSIG(status));
 	else
-		snprintf(how, sizeof(how), "could not run: %s", strerror(status));
+		snprintf(how, sizeof(how), "killed by signal %d", WTERMSIG(status));
 	return error_new(err, EIO, "%s: criu failed (%s)%s%s; its log is kept at %s", what, how, why ? ": " : "",
 			 why ? why : "", path);
 }

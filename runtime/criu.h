@@ -49,4 +49,6 @@ int criu_restore_argv(const struct criu_options *o, const struct oci_config *con
 		      const char *rootfs, const char *pid_file, const char *const descriptors[3], struct criu_argv *ret);
 
 /* An error naming what failed, how criu ended, the last error in its log, and where the log is kept. */
-int criu_error(const char *what, int status, const char *log_dir, const char *log_name, berth_error **err);
+/* run_errno: why criu could not be run at all (0 when it ran and ended with the wait status `status`). */
+int criu_error(const char *what, int run_errno, int status, const char *log_dir, const char *log_name,
+	       berth_error **err);
