@@ -120,6 +120,12 @@ class Bundle:
             json.dump(self.config, f)
         return self.path
 
+    def add_capabilities(self, *caps):
+        """Give the container's process caps (bounding, effective and permitted)."""
+        for s in ("bounding", "effective", "permitted"):
+            self.config["process"]["capabilities"][s] += list(caps)
+        return self
+
     def args(self, *argv):
         self.config["process"]["args"] = list(argv)
         return self

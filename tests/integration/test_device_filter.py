@@ -14,13 +14,8 @@ PROBE = ("mknod /dev/l0 b 7 0; mknod /dev/l1 b 7 1; "
          "(: > /dev/l0) && echo write0; true")  # a subshell: a failed redirection ends sh
 
 
-def with_mknod(bundle):
-    for s in ("bounding", "effective", "permitted"):
-        bundle.config["process"]["capabilities"][s].append("CAP_MKNOD")
-
-
 def probe(bundle, root, cid, rules):
-    with_mknod(bundle)
+    bundle.add_capabilities("CAP_MKNOD")
     bundle.config["linux"]["resources"]["devices"] = rules
     r = run(bundle, root, cid, "sh", "-c", PROBE)
     assert r.rc == 0, r
@@ -62,7 +57,7 @@ def test_the_defaults_stay_usable_under_deny_all(bundle, root, container):
 
 
 def test_update_replaces_the_filter(bundle, root, container):
-    with_mknod(bundle)
+    bundle.add_capabilities("CAP_MKNOD")
     bundle.config["linux"]["resources"]["devices"] = [{"allow": False, "access": "rwm"}]
     bundle.args("sleep", "60").write()
     assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0

@@ -288,8 +288,7 @@ def test_cve_2019_5736_exec_runs_from_a_read_only_binary_when_the_container_coul
     import errno
     import time
     if ptrace:
-        for s in ("bounding", "effective", "permitted"):
-            bundle.config["process"]["capabilities"][s].append("CAP_SYS_PTRACE")
+        bundle.add_capabilities("CAP_SYS_PTRACE")
     bundle.args("sleep", "60").write()
     assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0
     p = subprocess.Popen([BERTH, "--root", str(root), "exec", container, "sleep", "3"], stdin=subprocess.DEVNULL,

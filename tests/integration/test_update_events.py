@@ -148,14 +148,9 @@ def test_remaining_update_flags_apply_or_name_the_missing_cgroup_file(root, cont
                 V2 and r.err == prefix + "cgroup v2 has no realtime limits\n"), (flag, r.err)
 
 
-def with_mknod(bundle):
-    for s in ("bounding", "effective", "permitted"):
-        bundle.config["process"]["capabilities"][s].append("CAP_MKNOD")
-
-
 def test_device_rules_deny_what_is_not_allowed(bundle, root, container):
     # podman sends only deny-all: berth's defaults keep /dev/null & co usable, every other device stays denied.
-    with_mknod(bundle)
+    bundle.add_capabilities("CAP_MKNOD")
     bundle.config["linux"]["resources"]["devices"] = [{"allow": False, "access": "rwm"}]
     r = run(bundle, root, container, "sh", "-c",
             "mknod /dev/x c 1 1 && echo made; head -c1 /dev/x; head -c1 /dev/null && echo null-ok; "
@@ -168,7 +163,7 @@ def test_device_rules_deny_what_is_not_allowed(bundle, root, container):
 
 
 def test_device_rules_from_the_config_come_first(bundle, root, container):
-    with_mknod(bundle)
+    bundle.add_capabilities("CAP_MKNOD")
     # loop0 (block 7:0) opens without special capabilities: only the cgroup decides.
     bundle.config["linux"]["resources"]["devices"] = [
         {"allow": False, "access": "rwm"}, {"allow": True, "type": "b", "major": 7, "minor": 0, "access": "r"}]
