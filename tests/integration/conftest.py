@@ -161,6 +161,20 @@ def cgroup_dirs_named(name):
     return found
 
 
+def processes_with(text):
+    """Pids whose command line contains text (a container id, a marker argument)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if text.encode() in f.read():
+                        found.append(int(pid))
+            except OSError:
+                pass
+    return found
+
+
 def assert_nothing_left(root, cid, bundle_path=None):
     """No state, cgroup, mount or process of the container may outlive it."""
     assert not (root / cid).exists(), f"state directory of {cid} left behind"

@@ -8,26 +8,13 @@ import subprocess
 import pytest
 
 import cgroupfs
-from conftest import BERTH, assert_nothing_left, berth, state, wait_for
+from conftest import BERTH, assert_nothing_left, berth, processes_with, state, wait_for
 
 
 def faulty(point, *args, root, **kw):
     r = berth(*args, root=root, env=dict(os.environ, BERTH_FAULT=point), **kw)
     assert r.rc == -9 or r.rc == 137, f"BERTH_FAULT={point} did not kill berth: {r}"
     return r
-
-
-def processes_with(marker):
-    found = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    if marker.encode() in f.read():
-                        found.append(int(pid))
-            except OSError:
-                pass
-    return found
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import json
 import os
 import threading
 
-from conftest import berth, cgroup_dirs_named, wait_for
+from conftest import berth, cgroup_dirs_named, processes_with, wait_for
 
 COUNT = int(os.environ.get("BERTH_LOAD_COUNT", "1000"))
 WORKERS = 4
@@ -89,7 +89,7 @@ def test_parallel_lifecycles_leave_nothing(bundle, root, tmp_path):
     with open("/proc/self/mountinfo") as f:
         assert f.read().count("\n") == mounts_before.count("\n")
     assert len(os.listdir("/proc/self/fd")) == fds_before
-    assert wait_for(lambda: not [p for p in os.listdir("/proc") if p.isdigit() and _cmdline_has(p, prefix)])
+    assert wait_for(lambda: not processes_with(prefix))
     assert _zombie_children() == []
 
 
@@ -104,14 +104,6 @@ def _zombie_children():
         if fields[0] == "Z" and fields[1] == me:
             zombies.append(pid)
     return zombies
-
-
-def _cmdline_has(pid, text):
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return text.encode() in f.read()
-    except OSError:
-        return False
 
 
 def test_two_creates_of_one_id_exactly_one_wins(bundle, root, cid):
