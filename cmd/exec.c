@@ -8,6 +8,7 @@
 
 #include "cmd/commands.h"
 #include "cmd/supervise.h"
+#include "oci/config_check.h"
 #include "runtime/exec.h"
 #include "util/fs.h"
 #include "util/ids.h"
@@ -111,8 +112,9 @@ static int process_from_flags(const struct global_options *global, const struct 
 		free(p->args.items[i]);
 	free(p->args.items);
 	p->args = argv;
-	if (r == 0 && args->values[OPT_CWD] && args->values[OPT_CWD][0] != '/')
-		r = error_new(err, EINVAL, "exec: --cwd: expected an absolute path, got \"%s\"", args->values[OPT_CWD]);
+	const char *want = args->values[OPT_CWD] ? oci_rule_absolute_path(args->values[OPT_CWD]) : NULL;
+	if (r == 0 && want) /* the rule process.cwd has in config.json */
+		r = error_new(err, EINVAL, "exec: --cwd: expected %s, got \"%s\"", want, args->values[OPT_CWD]);
 	else if (r == 0 && args->values[OPT_CWD])
 		r = replace_string(&p->cwd, args->values[OPT_CWD]);
 	if (r == 0 && args->values[OPT_APPARMOR])
