@@ -34,7 +34,7 @@ static const struct cli_option options[] = {
 static int run_restore(const struct global_options *global, const struct cli_args *args, berth_error **err)
 {
 	if (args->values[OPT_CONSOLE_SOCKET])
-		return error_new(err, ENOTSUP, "restore: --console-socket: restoring a container with a terminal is not "
+		return error_new(err, ENOTSUP, "--console-socket: restoring a container with a terminal is not "
 				 "supported by berth yet");
 	struct create_options co = {
 		.root = global->root,

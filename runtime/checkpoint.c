@@ -190,24 +190,24 @@ int container_restore(const struct create_options *co, const struct criu_options
 		return r;
 	}
 	if (load_descriptors(o->image_path, descriptors) < 0) {
-		r = error_new(err, EINVAL, "restore: %s/%s: not a JSON array of three strings", o->image_path, DESCRIPTORS);
+		r = error_new(err, EINVAL, "%s/%s: not a JSON array of three strings", o->image_path, DESCRIPTORS);
 		goto fail;
 	}
 	if (o->work_path && (r = make_dir(o->work_path, err)) < 0)
 		goto fail;
 	if (asprintf(&pid_file, "%s/restore.pid", log_dir) < 0) {
-		r = error_errno(err, ENOMEM, "restore");
+		r = error_errno(err, ENOMEM, "prepare the restore");
 		goto fail;
 	}
 	(void) unlink(pid_file);
 	r = criu_restore_argv(o, prep.config, prep.bundle, prep.rootfs, pid_file, (const char *const *) descriptors, &argv);
 	if (r < 0) {
-		r = error_errno(err, -r, "restore");
+		r = error_errno(err, -r, "build the criu command line");
 		goto fail;
 	}
 	/* criu leaves the restored init orphaned when it exits: berth adopts it, then hands it on when it exits. */
 	if (!o->no_subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
-		r = error_errno(err, errno, "restore: become a subreaper");
+		r = error_errno(err, errno, "become a subreaper for the restored process");
 		goto fail;
 	}
 	int wstatus = 0;

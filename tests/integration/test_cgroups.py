@@ -181,3 +181,16 @@ def test_check_before_update_refuses_a_limit_below_usage(bundle, root, container
               input=json.dumps({"memory": {"limit": 4096, "checkBeforeUpdate": True}}))
     assert r.rc == 1 and "is below the" in r.err and "(checkBeforeUpdate)" in r.err, r
     assert cgroupfs.read(pid, "memory", "memory.limit_in_bytes") == "max"
+
+
+def test_leaf_weight_is_refused_on_v2_and_written_on_v1(bundle, root, container):
+    bundle.config["linux"]["resources"]["blockIO"] = {"leafWeight": 300}
+    bundle.args("true").write()
+    r = berth("run", "-b", bundle.path, container, root=root)
+    if V2:
+        assert r.rc == 1 and r.err == (f'berth: run "{container}": linux.resources.blockIO.leafWeight: '
+                                       'cgroup v2 has no leaf weights\n'), r
+    else:  # kernels without CFQ have no blkio.leaf_weight: then the file is named
+        assert r.rc == 0 or f'berth: run "{container}": linux.resources.blockIO.leafWeight: write blkio.leaf_weight' \
+            in r.err, r
+    assert_nothing_left(root, container, bundle.path)

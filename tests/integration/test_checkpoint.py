@@ -129,3 +129,14 @@ def test_restore_with_a_terminal_is_refused_and_leaves_nothing(bundle, root, con
     r = berth("restore", "--console-socket", tmp_path / "sock", "-b", bundle.path, container, root=root)
     assert r.rc == 1 and "--console-socket" in r.err and "not supported" in r.err, r
     assert_nothing_left(root, container)
+
+
+def test_restore_refuses_a_broken_descriptors_file_and_leaves_nothing(bundle, root, container, tmp_path):
+    images = tmp_path / "images"
+    images.mkdir()
+    (images / "descriptors.json").write_text('{"not": "an array"}')
+    bundle.args("true").write()
+    r = berth("restore", "-d", "--image-path", images, "-b", bundle.path, container, root=root)
+    assert r.rc == 1 and r.err == (f'berth: restore "{container}": {images}/descriptors.json: '
+                                   'not a JSON array of three strings\n'), r
+    assert_nothing_left(root, container, bundle.path)
