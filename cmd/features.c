@@ -72,10 +72,16 @@ static int run_features(const struct global_options *global, const struct cli_ar
 		.known_flags = borrowed(seccomp_known_flags, ARRAY_SIZE(seccomp_known_flags)),
 		.supported_flags = borrowed(seccomp_supported_flags, count(seccomp_supported_flags)),
 	};
+	/* containerd turns Kubernetes user namespaces on only when idmapped mounts are claimed. */
+	struct oci_features_enabled idmap = { .enabled = { true, true } };
+	struct oci_features_mount_extensions mount_extensions = { .idmap = &idmap };
+	struct oci_features_enabled net_devices = { .enabled = { true, true } };
 	struct oci_features_linux linux_features = {
 		.namespaces = borrowed(oci_namespace_names + 1, OCI_NS_COUNT - 1),
 		.capabilities = borrowed(capabilities, n_caps),
 		.seccomp = &seccomp,
+		.mount_extensions = &mount_extensions,
+		.net_devices = &net_devices,
 	};
 	char libseccomp[32];
 	const struct scmp_version *v = seccomp_version();

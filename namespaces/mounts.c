@@ -65,6 +65,7 @@ static const struct {
 	/* berth's own handling */
 	{ "bind", OPT_SPECIAL, 1 },               { "rbind", OPT_SPECIAL, 2 },
 	{ "tmpcopyup", OPT_SPECIAL, 3 },
+	{ "idmap", OPT_SPECIAL, 4 },              { "ridmap", OPT_SPECIAL, 5 },
 };
 
 const char *const *mount_option_names(void)
@@ -136,8 +137,12 @@ int mount_options_parse(const struct string_list *options, struct mount_options 
 				ret->bind = true;
 			else if (v == 2)
 				ret->bind = ret->recursive_bind = true;
-			else
+			else if (v == 3)
 				ret->tmpcopyup = true;
+			else {
+				ret->idmap = true;
+				ret->recursive_idmap |= v == 5;
+			}
 			break;
 		}
 	}
@@ -150,8 +155,7 @@ void mount_options_clear(struct mount_options *o)
 	o->data = NULL;
 }
 
-/* MS_* flags as mount_setattr attributes. */
-static unsigned long long flags_to_attr(unsigned long flags)
+unsigned long long mount_attr_from_flags(unsigned long flags)
 {
 	unsigned long long attr = 0;
 	if (flags & MS_RDONLY)
@@ -175,27 +179,44 @@ static unsigned long long flags_to_attr(unsigned long flags)
 	return attr;
 }
 
-int mount_bind_fd(int srcfd, int dstfd, bool recursive, unsigned long flags)
+int mount_clone_tree(int srcfd, bool recursive, unsigned long flags)
 {
-	/*
-	 * Clone the source tree detached, set its attributes, then attach it at
-	 * dstfd: no path is ever looked up again, and no remount is needed.
-	 */
+	/* A detached copy of the source, its attributes set before anyone can see it: no remount needed. */
 	int tree = (int) syscall(SYS_open_tree, srcfd, "",
 				 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0));
 	if (tree < 0)
 		return -errno;
-	int r = 0;
-	unsigned long long attr = flags_to_attr(flags);
+	unsigned long long attr = mount_attr_from_flags(flags);
 	if (attr) {
 		struct mount_attr a = { .attr_set = attr, .attr_clr = attr & MOUNT_ATTR__ATIME ? MOUNT_ATTR__ATIME : 0 };
-		if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof(a)) < 0)
-			r = -errno;
+		if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof(a)) < 0) {
+			int r = -errno;
+			close(tree);
+			return r;
+		}
 	}
-	if (r == 0 && syscall(SYS_move_mount, tree, "", dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		r = -errno;
-	close(tree);
-	return r;
+	return tree;
+}
+
+static int mount_attach(int tree, int dstfd)
+{
+	if (syscall(SYS_move_mount, tree, "", dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return -errno;
+	return 0;
+}
+
+int mount_bind_fd(int srcfd, int dstfd, bool recursive, unsigned long flags)
+{
+	/* Attached at dstfd: no path is ever looked up again. */
+	_cleanup_close_ int tree = mount_clone_tree(srcfd, recursive, flags);
+	return tree < 0 ? tree : mount_attach(tree, dstfd);
+}
+
+int mount_open_bind_source(int bundlefd, const char *source)
+{
+	/* runtime-spec: a relative bind source is relative to the bundle. */
+	int fd = openat(source[0] == '/' ? AT_FDCWD : bundlefd, source, O_PATH | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 static int fail_mount(berth_error **err, int code, const struct oci_mount *m, const char *what)
@@ -274,7 +295,7 @@ static int mount_tmpfs_copyup(const struct oci_mount *m, int dstfd, unsigned lon
 	}
 	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return fail_mount(err, errno, m, "fsconfig create");
-	unsigned long long attr = flags_to_attr(flags) & ~(unsigned long long) MOUNT_ATTR_RDONLY;
+	unsigned long long attr = mount_attr_from_flags(flags) & ~(unsigned long long) MOUNT_ATTR_RDONLY;
 	_cleanup_close_ int mnt = (int) syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attr);
 	if (mnt < 0)
 		return fail_mount(err, errno, m, "fsmount");
@@ -296,7 +317,7 @@ static int mount_tmpfs_copyup(const struct oci_mount *m, int dstfd, unsigned lon
 	return 0;
 }
 
-int mount_config_entry(const struct mount_context *ctx, const struct oci_mount *m, berth_error **err)
+int mount_config_entry(const struct mount_context *ctx, const struct oci_mount *m, int detached, berth_error **err)
 {
 	struct mount_options o;
 	_cleanup_close_ int srcfd = -1, dstfd = -1;
@@ -316,11 +337,11 @@ int mount_config_entry(const struct mount_context *ctx, const struct oci_mount *
 			mount_options_clear(&o);
 			return error_new(err, EINVAL, "mount on \"%s\": a bind mount needs a source", m->destination);
 		}
-		/* runtime-spec: a relative bind source is relative to the bundle. */
-		srcfd = openat(m->source[0] == '/' ? AT_FDCWD : ctx->bundlefd, m->source, O_PATH | O_CLOEXEC);
+		/* An idmapped mount comes made (detached) from berth: only its attachment is left. */
+		srcfd = detached >= 0 ? fcntl(detached, F_DUPFD_CLOEXEC, 3) : mount_open_bind_source(ctx->bundlefd, m->source);
 		struct stat st;
 		if (srcfd < 0 || fstat(srcfd, &st) < 0) {
-			r = fail_mount(err, errno, m, "source");
+			r = fail_mount(err, srcfd < 0 && detached < 0 ? -srcfd : errno, m, "source");
 			goto out;
 		}
 		as_file = !S_ISDIR(st.st_mode);
@@ -336,7 +357,7 @@ int mount_config_entry(const struct mount_context *ctx, const struct oci_mount *
 		goto out;
 	}
 	if (bind)
-		r = mount_bind_fd(srcfd, dstfd, o.recursive_bind, flags | MS_BIND);
+		r = detached >= 0 ? mount_attach(srcfd, dstfd) : mount_bind_fd(srcfd, dstfd, o.recursive_bind, flags | MS_BIND);
 	else if (o.tmpcopyup) {
 		r = mount_tmpfs_copyup(m, dstfd, flags, o.data, err);
 		if (r < 0)

@@ -15,6 +15,7 @@ struct mount_options {
 	bool bind;
 	bool recursive_bind;
 	bool tmpcopyup;
+	bool idmap, recursive_idmap; /* idmap, ridmap */
 	char *data;               /* what mount(2) passes to the filesystem: "mode=755,size=65536k" */
 };
 
@@ -29,11 +30,24 @@ struct mount_context {
 	bool cgroup_namespace;
 };
 
-/* Mount one config entry inside the rootfs. Errors read like `mount "proc" on "/proc": <cause>`. */
-int mount_config_entry(const struct mount_context *ctx, const struct oci_mount *m, berth_error **err);
+/*
+ * Mount one config entry inside the rootfs; detached, when >= 0, is the entry
+ * made ready by berth (an idmapped bind) to attach. Errors read like
+ * `mount "proc" on "/proc": <cause>`.
+ */
+int mount_config_entry(const struct mount_context *ctx, const struct oci_mount *m, int detached, berth_error **err);
 
 /* The option names berth recognises (features' mountOptions), NULL-terminated. */
 const char *const *mount_option_names(void);
 
-/* Bind the file or directory at fd srcfd onto dstfd, with flags applied by a remount. */
+/* Bind the file or directory at fd srcfd onto dstfd, with MS_* flags as mount attributes. */
 int mount_bind_fd(int srcfd, int dstfd, bool recursive, unsigned long flags);
+
+/* A detached clone of srcfd's mount (tree) with flags set: an fd to attach, or -errno. */
+int mount_clone_tree(int srcfd, bool recursive, unsigned long flags);
+
+/* O_PATH fd of a bind source (relative ones from the bundle), or -errno. */
+int mount_open_bind_source(int bundlefd, const char *source);
+
+/* MS_RDONLY, MS_NOSUID, ... as MOUNT_ATTR_* for mount_setattr. */
+unsigned long long mount_attr_from_flags(unsigned long flags);

@@ -88,7 +88,7 @@ int namespace_join_all(const struct namespace_plan *plan, berth_error **err)
 	return 0;
 }
 
-static int write_proc(pid_t pid, const char *file, const char *data, size_t len, berth_error **err)
+int namespace_proc_write(pid_t pid, const char *file, const char *data, size_t len, berth_error **err)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, file);
@@ -99,40 +99,6 @@ static int write_proc(pid_t pid, const char *file, const char *data, size_t len,
 	return r < 0 ? error_errno(err, -r, "write %s", path) : 0;
 }
 
-static int format_mappings(const oci_id_mappings *m, char *buf, size_t size)
-{
-	size_t len = 0;
-	for (size_t i = 0; i < m->len && len < size; i++)
-		len += (size_t) snprintf(buf + len, size - len, "%llu %llu %llu\n",
-					 (unsigned long long) m->items[i].container_id.value,
-					 (unsigned long long) m->items[i].host_id.value, (unsigned long long) m->items[i].size.value);
-	return len < size ? (int) len : -E2BIG;
-}
-
-int userns_write_mappings(pid_t pid, const struct oci_linux *l, berth_error **err)
-{
-	char buf[4096];
-	int n;
-
-	/* Without CAP_SETGID in the parent namespace the kernel wants setgroups denied first. */
-	if (geteuid() != 0) {
-		int r = write_proc(pid, "setgroups", "deny", 4, err);
-		if (r < 0)
-			return r;
-	}
-	n = format_mappings(&l->uid_mappings, buf, sizeof(buf));
-	if (n < 0)
-		return error_new(err, E2BIG, "linux.uidMappings: too many mappings");
-	int r = write_proc(pid, "uid_map", buf, (size_t) n, err);
-	if (r < 0)
-		return error_prefix(err, "linux.uidMappings");
-	n = format_mappings(&l->gid_mappings, buf, sizeof(buf));
-	if (n < 0)
-		return error_new(err, E2BIG, "linux.gidMappings: too many mappings");
-	r = write_proc(pid, "gid_map", buf, (size_t) n, err);
-	return r < 0 ? error_prefix(err, "linux.gidMappings") : 0;
-}
-
 int timens_write_offsets(pid_t pid, const struct oci_linux *l, berth_error **err)
 {
 	char buf[256];
@@ -141,7 +107,7 @@ int timens_write_offsets(pid_t pid, const struct oci_linux *l, berth_error **err
 		len += (size_t) snprintf(buf + len, sizeof(buf) - len, "%s %lld %llu\n", l->time_offsets.keys[i],
 					 (long long) l->time_offsets.values[i].secs.value,
 					 (unsigned long long) l->time_offsets.values[i].nanosecs.value);
-	return len ? write_proc(pid, "timens_offsets", buf, len, err) : 0;
+	return len ? namespace_proc_write(pid, "timens_offsets", buf, len, err) : 0;
 }
 
 int namespace_children_save(struct children_namespaces *saved, berth_error **err)

@@ -33,8 +33,8 @@ struct children_namespaces {
 int namespace_children_save(struct children_namespaces *saved, berth_error **err);
 void namespace_children_restore(struct children_namespaces *saved);
 
-/* Write /proc/<pid>/{uid,gid}_map (and setgroups "deny" when not root). */
-int userns_write_mappings(pid_t pid, const struct oci_linux *l, berth_error **err);
+/* Write /proc/<pid>/<file> (uid_map, timens_offsets, ...); errors name the file. */
+int namespace_proc_write(pid_t pid, const char *file, const char *data, size_t len, berth_error **err);
 
 /* timeOffsets: write /proc/<pid>/timens_offsets before the time namespace has a process. */
 int timens_write_offsets(pid_t pid, const struct oci_linux *l, berth_error **err);

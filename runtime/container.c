@@ -21,7 +21,10 @@
 #include "cgroups/cgroup.h"
 #include "cgroups/freezer.h"
 #include "cgroups/resources.h"
+#include "namespaces/idmap.h"
 #include "namespaces/namespaces.h"
+#include "namespaces/network.h"
+#include "namespaces/userns.h"
 #include "runtime/console.h"
 #include "runtime/prepare.h"
 #include "runtime/hooks.h"
@@ -92,6 +95,18 @@ static int init_vanished(int pidfd, const struct oci_config *config, berth_error
 			 seccomp ? " (does linux.seccomp deny the syscalls it needs before execve?)" : "");
 }
 
+static int move_net_devices(const struct oci_linux *l, pid_t pid, berth_error **err)
+{
+	if (!l || !l->net_devices.len)
+		return 0;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) pid);
+	_cleanup_close_ int netns = open(path, O_RDONLY | O_CLOEXEC);
+	if (netns < 0)
+		return error_errno(err, errno, "linux.netDevices: open %s", path);
+	return network_move_devices(l, netns, err);
+}
+
 static int serve_init(struct container *c, const struct oci_config *config, const struct create_options *o,
 		      int sync_fd, int pidfd, struct created_container *ret, berth_error **err)
 {
@@ -108,7 +123,10 @@ static int serve_init(struct container *c, const struct oci_config *config, cons
 			return error_new(err, msg.code > 0 ? msg.code : EIO, "%s", msg.text);
 		case SYNC_HOOKS: {
 			_cleanup_free_ char *state = NULL;
-			r = container_state_json(c, OCI_STATUS_CREATING, &state, err);
+			/* The init is in its network namespace now (made at clone, or by unshare after a join). */
+			r = move_net_devices(config->linux_config, (pid_t) c->state->init_pid.value, err);
+			if (r == 0)
+				r = container_state_json(c, OCI_STATUS_CREATING, &state, err);
 			if (r == 0 && config->hooks)
 				r = hooks_run(&config->hooks->prestart, "prestart", state, err);
 			if (r == 0 && config->hooks)
@@ -160,6 +178,7 @@ int container_create(const struct create_options *o, struct created_container *r
 	struct prepared prep;
 	struct namespace_plan ns = { 0 };
 	int sv[2] = { -1, -1 };
+	int *mount_fds = NULL;
 	int r;
 
 	for (int i = 0; i < OCI_NS_COUNT; i++)
@@ -182,6 +201,8 @@ int container_create(const struct create_options *o, struct created_container *r
 		goto fail;
 	}
 	r = namespace_plan_open(config->linux_config, &ns, err);
+	if (r == 0)
+		r = idmap_mounts_prepare(config, bundlefd, &mount_fds, err);
 	if (r < 0)
 		goto fail;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -203,6 +224,7 @@ int container_create(const struct create_options *o, struct created_container *r
 		.fifo_fd = fifo_fd,
 		.cgroups = &cgroups,
 		.namespaces = &ns,
+		.mount_fds = mount_fds,
 		.no_pivot = o->no_pivot,
 		.no_new_keyring = o->no_new_keyring,
 		.preserve_fds = o->preserve_fds,
@@ -261,7 +283,8 @@ int container_create(const struct create_options *o, struct created_container *r
 	fifo_fd = -1;
 
 	if (ns.new_flags & CLONE_NEWUSER) {
-		r = userns_write_mappings(pid, config->linux_config, err);
+		r = userns_write_mappings(pid, &config->linux_config->uid_mappings, &config->linux_config->gid_mappings,
+					  "linux", err);
 		if (r < 0)
 			goto fail;
 	}
@@ -311,6 +334,7 @@ out:
 	if (sv[1] >= 0)
 		close(sv[1]);
 	namespace_plan_close(&ns);
+	idmap_mounts_close(mount_fds, config->mounts.len);
 	prepared_clear(&prep);
 	return r;
 }

@@ -92,7 +92,7 @@ static int setup_rootfs(const struct init_context *ctx, const char *state_json, 
 		.cgroup_namespace = ctx->namespaces->has[OCI_NS_CGROUP],
 	};
 	for (size_t i = 0; i < c->mounts.len; i++) {
-		int r = mount_config_entry(&mc, &c->mounts.items[i], err);
+		int r = mount_config_entry(&mc, &c->mounts.items[i], ctx->mount_fds ? ctx->mount_fds[i] : -1, err);
 		if (r < 0)
 			return r;
 	}

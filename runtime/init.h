@@ -21,6 +21,7 @@ struct init_context {
 	int fifo_fd;                      /* exec.fifo, O_RDWR: read blocks until start writes */
 	const struct cgroup_set *cgroups;
 	const struct namespace_plan *namespaces;
+	const int *mount_fds;             /* per config mount: a detached tree made by berth (idmapped), or -1; may be NULL */
 	bool no_pivot;
 	bool no_new_keyring;
 	int preserve_fds;                 /* fds 3 .. 3+n-1 go to the container (incl. LISTEN_FDS) */

@@ -52,9 +52,9 @@ static int check_runnable(const struct oci_config *c, const char *label, berth_e
 	/* Parsed, but not built yet: refused rather than silently dropped. */
 	if (l && l->intel_rdt)
 		return error_new(err, ENOTSUP, "%s: linux.intelRdt: Intel RDT (resctrl) is not supported by berth", label);
-	if (l && l->net_devices.len)
-		return error_new(err, ENOTSUP, "%s: linux.netDevices: moving network devices into a container is not "
-				 "supported by berth yet", label);
+	/* runtime-spec: the devices go into the container's own network namespace, never the host's. */
+	if (l && l->net_devices.len && !has[OCI_NS_NETWORK])
+		return error_new(err, EINVAL, "%s: linux.netDevices: needs a network namespace in linux.namespaces", label);
 
 	if ((c->hostname || c->domainname) && !has[OCI_NS_UTS])
 		return error_new(err, EINVAL, "%s: %s: needs a uts namespace in linux.namespaces", label,

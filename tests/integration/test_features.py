@@ -28,7 +28,8 @@ def test_only_implemented_sections_are_claimed():
     # Sections appear as the issues implementing them land (cgroup, seccomp, apparmor, selinux, intelRdt, ...).
     f = features()
     assert set(f) == {"ociVersionMin", "ociVersionMax", "hooks", "mountOptions", "linux", "annotations"}
-    assert set(f["linux"]) == {"namespaces", "capabilities", "seccomp"}
+    assert set(f["linux"]) == {"namespaces", "capabilities", "seccomp", "mountExtensions"}
+    assert f["linux"]["mountExtensions"] == {"idmap": {"enabled": True}}
 
 
 def test_every_claimed_hook_runs(bundle, root, container, tmp_path):
@@ -51,7 +52,12 @@ def test_every_claimed_mount_option_mounts(bundle, root, container, tmp_path):
     src = tmp_path / "src"
     src.mkdir()
     for i, option in enumerate(options):
-        if option.startswith("r") and option not in ("relatime", "remount", "ro", "rw", "rbind"):
+        if option in ("idmap", "ridmap"):
+            # Exercised for their effect in test_idmap.py; here, that they are accepted.
+            mount = {"destination": f"/m/{i}", "type": "bind", "source": str(src), "options": ["rbind", option],
+                     "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}],
+                     "gidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]}
+        elif option.startswith("r") and option not in ("relatime", "remount", "ro", "rw", "rbind"):
             mount = {"destination": f"/m/{i}", "type": "bind", "source": str(src), "options": ["rbind", option]}
         elif option in ("bind", "rbind"):
             mount = {"destination": f"/m/{i}", "type": "bind", "source": str(src), "options": [option]}

@@ -12,6 +12,7 @@ Everything lives under build/vm; nothing on the host is changed.
 """
 import argparse
 import glob
+import hashlib
 import io
 import lzma
 import os
@@ -32,8 +33,10 @@ BOOT_MODULES = ["drivers/virtio/virtio_ring", "drivers/virtio/virtio", "drivers/
                 "crypto/crc32c_generic", "lib/libcrc32c", "net/netfilter/nfnetlink", "net/netfilter/nf_tables",
                 # and dumps sockets through sock_diag
                 "net/unix/unix_diag", "net/ipv4/inet_diag", "net/ipv4/tcp_diag", "net/ipv4/udp_diag",
-                "net/netlink/netlink_diag", "net/packet/af_packet_diag"]
-EXTRA_MODULES = ["drivers/net/veth", "drivers/block/null_blk/null_blk", "drivers/net/dummy"]
+                "net/netlink/netlink_diag", "net/packet/af_packet_diag",
+                # netDevices tests make veth pairs; busybox modprobe has no alias for "rtnl-link-veth"
+                "drivers/net/veth"]
+EXTRA_MODULES = ["drivers/block/null_blk/null_blk", "drivers/net/dummy"]
 
 INIT = r"""#!/busybox sh
 # Stage 1: pivot_root(2) refuses the initramfs, and runtimes need it: move to a tmpfs first.
@@ -118,7 +121,9 @@ def unpack_vmlinux(vmlinuz, out):
 def prepare():
     os.makedirs(CACHE, exist_ok=True)
     vmlinux = os.path.join(CACHE, "vmlinux")
-    initrd = os.path.join(CACHE, "initramfs.cpio")
+    # Named after what goes in, so a changed module list or init script builds a new one.
+    key = hashlib.sha256(repr((BOOT_MODULES, EXTRA_MODULES, INIT)).encode()).hexdigest()[:12]
+    initrd = os.path.join(CACHE, f"initramfs-{key}.cpio")
     if os.path.exists(vmlinux) and os.path.exists(initrd):
         return vmlinux, initrd
     tmp = tempfile.mkdtemp(prefix="berth-vm-")
