@@ -238,12 +238,32 @@ static int create_one(struct cgroup_dir *d, berth_error **err)
 	return 0;
 }
 
-int cgroup_set_create(struct cgroup_set *set, berth_error **err)
+static void dir_clear(struct cgroup_dir *d)
 {
-	for (size_t i = 0; i < set->len; i++) {
+	free(d->mount);
+	free(d->path);
+	free(d->created);
+}
+
+int cgroup_set_create(struct cgroup_set *set, bool skip_denied, char **ret_denied, berth_error **err)
+{
+	for (size_t i = 0; i < set->len;) {
 		int r = create_one(&set->dirs[i], err);
-		if (r < 0)
+		bool denied = r == -EACCES || r == -EPERM || r == -EROFS;
+		if (r < 0 && !(skip_denied && denied))
 			return r;
+		if (r == 0) {
+			i++;
+			continue;
+		}
+		if (ret_denied && !*ret_denied)
+			*ret_denied = TAKE_PTR((*err)->message);
+		error_freep(err);
+		struct cgroup_set upper_levels = { &set->dirs[i], 1 };
+		(void) cgroup_set_remove(&upper_levels, NULL);
+		dir_clear(&set->dirs[i]);
+		memmove(&set->dirs[i], &set->dirs[i + 1], (set->len - i - 1) * sizeof(*set->dirs));
+		set->len--;
 	}
 	return 0;
 }
@@ -333,7 +353,9 @@ int cgroup_set_remove(const struct cgroup_set *set, berth_error **err)
 			}
 			if (r < 0 && errno != ENOENT && !first_error)
 				first_error = error_errno(err, errno, "remove cgroup `%s`", full);
-			if (strcmp(path, d->created) == 0 || r < 0)
+			int e = errno;
+			/* A missing leaf (a create that failed half way down) still lets the levels above go. */
+			if (strcmp(path, d->created) == 0 || (r < 0 && e != ENOENT))
 				break;
 			char *slash = strrchr(path, '/');
 			if (!slash || slash == path)
@@ -346,11 +368,8 @@ int cgroup_set_remove(const struct cgroup_set *set, berth_error **err)
 
 void cgroup_set_clear(struct cgroup_set *set)
 {
-	for (size_t i = 0; i < set->len; i++) {
-		free(set->dirs[i].mount);
-		free(set->dirs[i].path);
-		free(set->dirs[i].created);
-	}
+	for (size_t i = 0; i < set->len; i++)
+		dir_clear(&set->dirs[i]);
 	free(set->dirs);
 	*set = (struct cgroup_set){ 0 };
 }

@@ -38,8 +38,13 @@ bool cgroup_list_has(const char *list, const char *word);
 
 int cgroup_set_plan(const char *cgroups_path, const char *id, struct cgroup_set *ret, berth_error **err);
 
-/* Create the directories (recording what was created) and move pid in. */
-int cgroup_set_create(struct cgroup_set *set, berth_error **err);
+/*
+ * Create the directories, recording what was created. With skip_denied (a
+ * rootless caller), a hierarchy where berth may not create its cgroup is
+ * dropped from the set instead; *ret_denied (may be NULL) then gets the first
+ * refusal ("create cgroup `...`: Permission denied"), to be freed.
+ */
+int cgroup_set_create(struct cgroup_set *set, bool skip_denied, char **ret_denied, berth_error **err);
 /* skip_v2: the process was born in the cgroup2 directory already (clone3 CLONE_INTO_CGROUP). */
 int cgroup_set_enter(const struct cgroup_set *set, pid_t pid, bool skip_v2, berth_error **err);
 

@@ -12,6 +12,7 @@ struct global_options {
 	bool systemd_cgroup;        /* --systemd-cgroup, or --cgroup-manager systemd */
 	const char *rootless;       /* --rootless auto|true|false */
 	const char *cgroup_manager; /* --cgroup-manager cgroupfs|systemd|disabled (crun's, passed by podman) */
+	bool rootless_resolved;     /* --rootless, with auto decided: a caller without root */
 };
 
 extern const struct cli_command cmd_checkpoint;

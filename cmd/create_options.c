@@ -33,6 +33,7 @@ int create_options_from_args(const struct global_options *global, const struct c
 		.no_new_keyring = cli_flag(args, CREATE_OPT_NO_NEW_KEYRING),
 		.cgroups_disabled = global->cgroup_manager && strcmp(global->cgroup_manager, "disabled") == 0,
 		.systemd_cgroup = global->systemd_cgroup,
+		.rootless = global->rootless_resolved,
 	};
 	if (args->values[CREATE_OPT_PRESERVE_FDS]) {
 		int r = parse_count("preserve-fds", args->values[CREATE_OPT_PRESERVE_FDS], &preserve, err);

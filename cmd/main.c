@@ -115,6 +115,7 @@ static int resolve_globals(const struct cli_args *a, struct global_options *g, b
 	r = choose("rootless", g->rootless, tristate, err);
 	if (r < 0)
 		return r;
+	g->rootless_resolved = strcmp(g->rootless, "true") == 0 || (strcmp(g->rootless, "auto") == 0 && geteuid() != 0);
 	if (g->cgroup_manager) {
 		r = choose("cgroup-manager", g->cgroup_manager, managers, err);
 		if (r < 0)
@@ -123,6 +124,11 @@ static int resolve_globals(const struct cli_args *a, struct global_options *g, b
 			g->systemd_cgroup = true;
 	}
 	return 0;
+}
+
+static void log_warning(const char *message)
+{
+	log_message(LOG_LEVEL_WARNING, "%s", message);
 }
 
 /* Report err through the log (as configured so far) and return the exit status. */
@@ -170,6 +176,7 @@ int main(int argc, char **argv)
 		return fail(err, EXIT_USAGE);
 	if (log_open(globals.log_path, globals.log_format, globals.debug, &err) < 0)
 		return fail(err, EXIT_USAGE);
+	warning_set_sink(log_warning);
 	if (cli_flag(&globals_args, GOPT_VERSION)) {
 		print_version();
 		return 0;

@@ -45,6 +45,7 @@ static int run_restore(const struct global_options *global, const struct cli_arg
 		.no_pivot = cli_flag(args, OPT_NO_PIVOT),
 		.cgroups_disabled = global->cgroup_manager && !strcmp(global->cgroup_manager, "disabled"),
 		.systemd_cgroup = global->systemd_cgroup,
+		.rootless = global->rootless_resolved,
 	};
 	struct criu_options o;
 	struct created_container created;

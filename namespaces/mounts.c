@@ -236,9 +236,11 @@ static int mount_cgroups(const struct mount_context *ctx, const struct oci_mount
 
 	fd_path(dstfd, dst);
 	if (only_v2 && ctx->cgroup_namespace) {
-		if (mount("cgroup2", dst, "cgroup2", flags, NULL) < 0)
+		if (mount("cgroup2", dst, "cgroup2", flags, NULL) == 0)
+			return 0;
+		/* In a user namespace the kernel may refuse a second cgroup2 superblock user (EBUSY): bind the directory. */
+		if (errno != EBUSY && errno != EPERM)
 			return fail_mount(err, errno, m, NULL);
-		return 0;
 	}
 	if (!only_v2 && mount("tmpfs", dst, "tmpfs", (flags & ~(unsigned long) MS_RDONLY), "mode=755") < 0)
 		return fail_mount(err, errno, m, "tmpfs");

@@ -13,7 +13,12 @@
 #include "runtime/seccomp.h"
 #include "runtime/sync.h"
 
-void child_prologue(const int *close_fds, size_t n_close)
+void child_become_undumpable(void)
+{
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+void child_prologue(const int *close_fds, size_t n_close, bool stay_dumpable)
 {
 	for (size_t i = 0; i < n_close; i++)
 		if (close_fds[i] >= 0)
@@ -23,7 +28,8 @@ void child_prologue(const int *close_fds, size_t n_close)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (!stay_dumpable)
+		child_become_undumpable();
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 }
 

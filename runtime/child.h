@@ -1,6 +1,7 @@
 /* What every process berth clones into a container (the init, an exec'd process) does around its setup. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "oci/config.h"
@@ -10,9 +11,12 @@
  * First thing in the child: close berth's ends and state fds, give back the
  * default SIGPIPE and an empty signal mask, become non-dumpable (CVE-2019-5736:
  * /proc/PID/exe of berth's image stays out of the container's reach until
- * execve resets it) and die with berth while the setup lasts.
+ * execve resets it) unless stay_dumpable, and die with berth while the setup lasts.
  */
-void child_prologue(const int *close_fds, size_t n_close);
+void child_prologue(const int *close_fds, size_t n_close, bool stay_dumpable);
+
+/* Non-dumpable from here on (the init, once an unprivileged berth has written its id maps). */
+void child_become_undumpable(void);
 
 /* Setup done: the child outlives berth from here on. */
 void child_setup_done(void);

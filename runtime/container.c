@@ -26,6 +26,7 @@
 #include "namespaces/network.h"
 #include "namespaces/userns.h"
 #include "runtime/console.h"
+#include "runtime/control.h"
 #include "runtime/prepare.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
@@ -376,7 +377,7 @@ int container_start(const char *root, const char *id, berth_error **err)
 		if (container_state_json(&c, OCI_STATUS_RUNNING, &state, err) == 0 &&
 		    hooks_run(&config->hooks->poststart, "poststart", state, &hook_err) < 0)
 			/* runtime-spec: a failing poststart hook is a warning; the container goes on. */
-			dprintf(2, "berth: warning: %s\n", hook_err->message);
+			warning("%s", hook_err->message);
 	}
 	container_close(&c);
 	return 0;
@@ -390,7 +391,7 @@ static int signal_all(const struct container *c, int sig)
 	int r = cgroup_set_from_maps(&c->state->cgroup_paths, &c->state->cgroup_created, &set);
 	if (r < 0)
 		return r;
-	r = cgroup_set_pids(&set, &pids, &n);
+	r = container_processes(c, &set, &pids, &n);
 	for (size_t i = 0; r == 0 && i < n; i++)
 		(void) kill(pids[i], sig);
 	/* A v1-frozen task does not act on signals (not even SIGKILL) until thawed: thaw after a kill. */
@@ -519,7 +520,7 @@ int container_delete(const char *root, const char *id, bool force, uint64_t *ret
 		if (container_state_json(&c, OCI_STATUS_STOPPED, &state, err) == 0 &&
 		    hooks_run(&config->hooks->poststop, "poststop", state, &hook_err) < 0)
 			/* runtime-spec: a failing poststop hook is logged; delete carries on. */
-			dprintf(2, "berth: warning: %s\n", hook_err->message);
+			warning("%s", hook_err->message);
 	}
 	struct cgroup_set set;
 	if (cgroup_set_from_maps(&c.state->cgroup_paths, &c.state->cgroup_created, &set) == 0) {

@@ -20,6 +20,7 @@ struct create_options {
 	bool listen_fds;            /* pass LISTEN_FDS/LISTEN_PID on */
 	bool cgroups_disabled;      /* --cgroup-manager disabled */
 	bool systemd_cgroup;
+	bool rootless;              /* cgroups berth may not create are done without (--rootless) */
 };
 
 struct created_container {

@@ -7,6 +7,7 @@
 #include "cgroups/freezer.h"
 #include "cgroups/resources.h"
 #include "runtime/state_store.h"
+#include "util/proc.h"
 
 static int open_with_cgroups(const char *root, const char *id, struct container *c, struct cgroup_set *set,
 			     berth_error **err)
@@ -35,7 +36,7 @@ static int freeze(const char *root, const char *id, bool pause, berth_error **er
 	else if (!pause && status != OCI_STATUS_PAUSED)
 		r = error_new(err, EINVAL, "container \"%s\" is not paused", id);
 	else if (set.len == 0)
-		r = error_new(err, ENOTSUP, "container \"%s\" has no cgroups (--cgroup-manager disabled)", id);
+		r = error_new(err, ENOTSUP, "container \"%s\" has no cgroups (created with --cgroup-manager disabled, or rootless where none are delegated)", id);
 	else
 		r = cgroup_freeze(&set, pause, err);
 	cgroup_set_clear(&set);
@@ -64,7 +65,7 @@ int container_update(const char *root, const char *id, const struct oci_resource
 	if (status == OCI_STATUS_STOPPED)
 		r = error_new(err, EINVAL, "container \"%s\" is not running", id);
 	else if (set.len == 0)
-		r = error_new(err, ENOTSUP, "container \"%s\" has no cgroups (--cgroup-manager disabled)", id);
+		r = error_new(err, ENOTSUP, "container \"%s\" has no cgroups (created with --cgroup-manager disabled, or rootless where none are delegated)", id);
 	else
 		r = cgroup_resources_apply(&set, resources, err);
 	cgroup_set_clear(&set);
@@ -96,6 +97,15 @@ static int compare_pids(const void *a, const void *b)
 	return *(const pid_t *) a - *(const pid_t *) b;
 }
 
+int container_processes(const struct container *c, const struct cgroup_set *set, pid_t **ret_pids, size_t *ret_len)
+{
+	if (set->len)
+		return cgroup_set_pids(set, ret_pids, ret_len);
+	if (!c->state->init_pid.set || !proc_is_alive((pid_t) c->state->init_pid.value, c->state->init_start_time.value))
+		return -ENOENT;
+	return proc_pid_namespace_members((pid_t) c->state->init_pid.value, ret_pids, ret_len);
+}
+
 int container_pids(const char *root, const char *id, pid_t **ret_pids, size_t *ret_len, berth_error **err)
 {
 	struct container c;
@@ -105,12 +115,12 @@ int container_pids(const char *root, const char *id, pid_t **ret_pids, size_t *r
 		return r;
 	r = cgroup_set_from_maps(&c.state->cgroup_paths, &c.state->cgroup_created, &set);
 	if (r == 0) {
-		r = cgroup_set_pids(&set, ret_pids, ret_len);
+		r = container_processes(&c, &set, ret_pids, ret_len);
 		cgroup_set_clear(&set);
 	}
 	container_close(&c);
 	if (r == -ENOENT) {
-		/* No cgroup (stopped, or cgroups disabled): no processes to show. */
+		/* Stopped: no processes to show. */
 		*ret_pids = NULL;
 		*ret_len = 0;
 		return 0;

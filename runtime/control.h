@@ -18,5 +18,12 @@ struct cgroup_set;
 int container_watch_open(const char *root, const char *id, struct cgroup_set *ret_set, int *ret_pidfd,
 			 berth_error **err);
 
-/* The host pids in the container's cgroup (sorted). */
+/*
+ * The host pids of the container: those in its cgroup; without one (rootless,
+ * or cgroups disabled), those in its init's pid namespace. *ret_pids is malloc'd.
+ */
+struct container;
+int container_processes(const struct container *c, const struct cgroup_set *set, pid_t **ret_pids, size_t *ret_len);
+
+/* The host pids of the container (sorted): none once it has stopped. */
 int container_pids(const char *root, const char *id, pid_t **ret_pids, size_t *ret_len, berth_error **err);

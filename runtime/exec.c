@@ -100,7 +100,7 @@ __attribute__((noreturn)) static void exec_child_main(const struct exec_child *x
 	char *executable = NULL;
 
 	int theirs[] = { x->parent_sync_fd, x->state_fds[0], x->state_fds[1] };
-	child_prologue(theirs, ARRAY_SIZE(theirs));
+	child_prologue(theirs, ARRAY_SIZE(theirs), false);
 	if (exec_setup(x, &executable, &err) < 0) {
 		sync_send_error(x->sync_fd, err);
 		_exit(1);
@@ -209,7 +209,16 @@ int container_exec(const struct exec_options *o, struct exec_result *ret, berth_
 		goto out;
 	/* On cgroup v2 the process is born in its cgroup (clone3 CLONE_INTO_CGROUP). */
 	cgroup_fd = cgroup_set_open_v2(&cgroups);
-	/* pid and time namespaces apply to children: join them here, so the process is born inside. */
+	/*
+	 * pid and time namespaces apply to children: join them here, so the process
+	 * is born inside. Without root, only a member of the container's user
+	 * namespace may: berth joins it too, for good (nothing it does after needs
+	 * more than the caller's own uid), and the child is in it already.
+	 */
+	if (pid_time && x.user_namespace && geteuid() != 0) {
+		pid_time |= CLONE_NEWUSER;
+		x.join_flags &= ~(unsigned long) CLONE_NEWUSER;
+	}
 	struct children_namespaces saved = { -1, -1 };
 	if (pid_time && (r = namespace_children_save(&saved, err)) < 0)
 		goto out;

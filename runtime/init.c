@@ -144,6 +144,7 @@ static int init_setup(const struct init_context *ctx, char *state_json, char **r
 	if (r < 0 || msg.type != SYNC_GO)
 		return r < 0 ? error_errno(err, -r, "wait for berth") : error_new(err, EPROTO, "unexpected message");
 	snprintf(state_json, sizeof(msg.text), "%s", msg.text);
+	child_become_undumpable();
 
 	if (p->exec_cpu_affinity && p->exec_cpu_affinity->initial) {
 		r = process_apply_cpu_affinity(p->exec_cpu_affinity->initial, "initial", err);
@@ -245,7 +246,11 @@ void init_main(const struct init_context *ctx)
 	char byte;
 
 	int theirs[] = { ctx->parent_sync_fd, ctx->state_fds[0], ctx->state_fds[1] };
-	child_prologue(theirs, ARRAY_SIZE(theirs));
+	/*
+	 * An unprivileged berth (or newuidmap on its behalf) can write the id maps
+	 * only of a dumpable process: the init stays so until they are written.
+	 */
+	child_prologue(theirs, ARRAY_SIZE(theirs), geteuid() != 0);
 	if (init_setup(ctx, state_json, &executable, &err) < 0) {
 		sync_send_error(ctx->sync_fd, err);
 		_exit(1);

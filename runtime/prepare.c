@@ -117,6 +117,29 @@ void prepared_clear(struct prepared *p)
 	*p = (struct prepared){ .bundlefd = -1, .c = { .dirfd = -1, .rootfd = -1 } };
 }
 
+/* Whether the config limits anything (device rules aside: a user namespace keeps devices out anyway). */
+static bool has_limits(const struct oci_resources *res)
+{
+	return res && (res->memory || res->cpu || res->pids || res->block_io || res->hugepage_limits.len ||
+		       res->network || res->rdma.len || res->unified.len);
+}
+
+/*
+ * Rootless, some cgroups could not be made. Without limits to enforce that
+ * costs nothing; with limits, say so once rather than drop them silently
+ * (users of every peer complain of the silence). Returns whether limits are dropped.
+ */
+static bool warn_undelegated(const struct oci_config *c, const char *id, const char *denied)
+{
+	const struct oci_resources *res = c->linux_config ? c->linux_config->resources : NULL;
+	if (!has_limits(res))
+		return false;
+	warning("container \"%s\": linux.resources are not enforced: the cgroups here are not delegated to uid %u "
+		"(%s); run as root, or give the user a cgroup v2 subtree and point linux.cgroupsPath into it",
+		id, (unsigned) geteuid(), denied);
+	return true;
+}
+
 /*
  * Read and check the bundle's config, make the state directory (status
  * "creating", the config copied in) and the cgroups with their limits. On
@@ -191,11 +214,15 @@ int prepare(const struct create_options *o, struct prepared *p, berth_error **er
 	r = model_to_json(&oci_config_type, config, NULL, &config_json, NULL, err);
 	if (r == 0)
 		r = write_file_atomic_at(p->c.dirfd, "config.json", 0600, config_json, strlen(config_json), err);
+	bool limits_dropped = false;
 	if (r == 0 && !o->cgroups_disabled) {
 		const char *path = config->linux_config ? config->linux_config->cgroups_path : NULL;
+		_cleanup_free_ char *denied = NULL;
 		r = cgroup_set_plan(path, o->id, &p->cgroups, err);
 		if (r == 0)
-			r = cgroup_set_create(&p->cgroups, err);
+			r = cgroup_set_create(&p->cgroups, o->rootless, &denied, err);
+		if (r == 0 && denied)
+			limits_dropped = warn_undelegated(config, o->id, denied);
 		int m = r == 0 ? cgroup_set_to_maps(&p->cgroups, &s->cgroup_paths, &s->cgroup_created) : 0;
 		if (m < 0)
 			r = error_errno(err, -m, "record cgroups");
@@ -204,7 +231,7 @@ int prepare(const struct create_options *o, struct prepared *p, berth_error **er
 	if (r == 0)
 		r = container_save(&p->c, err);
 	/* Limits are in place before the init exists, so nothing runs unlimited. */
-	if (r == 0 && !o->cgroups_disabled && config->linux_config && config->linux_config->resources)
+	if (r == 0 && !o->cgroups_disabled && !limits_dropped && config->linux_config && config->linux_config->resources)
 		r = cgroup_resources_apply(&p->cgroups, config->linux_config->resources, err);
 	if (r < 0)
 		undo_create(&p->c, &p->cgroups, -1);

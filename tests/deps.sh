@@ -3,7 +3,7 @@
 set -eu
 packages="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
   libseccomp-dev libcap-dev libyajl-dev libmnl-dev libcriterion-dev
-  python3 python3-pytest busybox-static runc jq git iproute2 util-linux strace procps containerd
+  python3 python3-pytest busybox-static runc jq git iproute2 util-linux uidmap passwd strace procps containerd
   podman conmon catatonit scdoc debhelper dpkg-dev fakeroot bash-completion qemu-system-x86"
 missing=""
 for p in $packages; do

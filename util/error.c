@@ -76,3 +76,23 @@ void error_free(berth_error *err)
 	free(err->message);
 	free(err);
 }
+
+static void (*warning_sink)(const char *message);
+
+void warning_set_sink(void (*sink)(const char *message))
+{
+	warning_sink = sink;
+}
+
+void warning(const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (warning_sink)
+		warning_sink(msg);
+	else
+		dprintf(2, "berth: warning: %s\n", msg);
+}

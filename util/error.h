@@ -24,6 +24,15 @@ int error_prefix(berth_error **err, const char *fmt, ...) __attribute__((format(
 
 void error_free(berth_error *err);
 
+/*
+ * A warning: something asked for that berth could not do while the container
+ * goes on (a failing poststart hook, limits without delegated cgroups). It goes
+ * where the sink sends it: stderr as "berth: warning: ..." unless cmd/ routes
+ * it to the log.
+ */
+void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warning_set_sink(void (*sink)(const char *message));
+
 static inline void error_freep(berth_error **err)
 {
 	error_free(*err);

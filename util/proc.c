@@ -1,6 +1,7 @@
 #include "util/proc.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -146,4 +148,46 @@ void fault_point(const char *name)
 	const char *f = getenv("BERTH_FAULT");
 	if (f && strcmp(f, name) == 0)
 		raise(SIGKILL);
+}
+
+int proc_pid_namespace_members(pid_t init, pid_t **ret_pids, size_t *ret_len)
+{
+	char path[64];
+	struct stat own, theirs;
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int) init);
+	if (stat(path, &theirs) < 0)
+		return -errno;
+	size_t len = 0, cap = 16;
+	pid_t *pids = malloc(cap * sizeof(*pids));
+	if (!pids)
+		return -ENOMEM;
+	bool shared = stat("/proc/self/ns/pid", &own) < 0 || (own.st_ino == theirs.st_ino && own.st_dev == theirs.st_dev);
+	_cleanup_closedir_ DIR *d = shared ? NULL : opendir("/proc");
+	if (shared)
+		pids[len++] = init;
+	else if (!d) {
+		free(pids);
+		return -errno;
+	}
+	for (struct dirent *e; d && (e = readdir(d));) {
+		struct stat st;
+		char ns[sizeof(e->d_name) + 8];
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(ns, sizeof(ns), "%s/ns/pid", e->d_name);
+		if (fstatat(dirfd(d), ns, &st, 0) < 0 || st.st_ino != theirs.st_ino || st.st_dev != theirs.st_dev)
+			continue;
+		if (len == cap) {
+			pid_t *more = realloc(pids, (cap *= 2) * sizeof(*pids));
+			if (!more) {
+				free(pids);
+				return -ENOMEM;
+			}
+			pids = more;
+		}
+		pids[len++] = (pid_t) atoi(e->d_name);
+	}
+	*ret_pids = pids;
+	*ret_len = len;
+	return 0;
 }

@@ -14,6 +14,12 @@ int proc_start_time(pid_t pid, uint64_t *ret_start_time, char *ret_state);
 bool proc_is_alive(pid_t pid, uint64_t start_time);
 
 int pidfd_open_pid(pid_t pid);
+
+/*
+ * The processes sharing init's pid namespace when it is not the caller's (a
+ * container without cgroups), else just init. Returns 0 or -errno; *ret_pids is malloc'd.
+ */
+int proc_pid_namespace_members(pid_t init, pid_t **ret_pids, size_t *ret_len);
 int pidfd_send(int pidfd, int sig);
 
 /* "KILL", "SIGKILL", "9" -> 9; returns -EINVAL for anything else. */

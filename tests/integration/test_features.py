@@ -28,7 +28,7 @@ def test_only_implemented_sections_are_claimed():
     # Sections appear as the issues implementing them land (cgroup, seccomp, apparmor, selinux, intelRdt, ...).
     f = features()
     assert set(f) == {"ociVersionMin", "ociVersionMax", "hooks", "mountOptions", "linux", "annotations"}
-    assert set(f["linux"]) == {"namespaces", "capabilities", "seccomp", "mountExtensions"}
+    assert set(f["linux"]) == {"namespaces", "capabilities", "seccomp", "mountExtensions", "netDevices"}
     assert f["linux"]["mountExtensions"] == {"idmap": {"enabled": True}}
 
 

@@ -90,8 +90,8 @@ def test_joined_namespace_with_the_name_taken_is_refused(bundle, root, cid, tmp_
         ip link add bdummy2 type veth peer name bpeer2
         touch {ns}
         unshare --net={ns} ip link add taken0 type veth peer name taken1
-        if $BERTH --root {root} run --bundle {bundle.path} {cid} 2>err; then exit 3; fi
-        cat err
+        if $BERTH --root {root} run --bundle {bundle.path} {cid} 2>{tmp_path}/err; then exit 3; fi
+        cat {tmp_path}/err
         ip -o link show bdummy2 >/dev/null && echo "still on the host"
         umount {ns}
     """)
