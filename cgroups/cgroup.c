@@ -51,8 +51,9 @@ bool cgroup_list_has(const char *list, const char *word)
 /* Whether every comma-separated name of list appears among the mount's super options. */
 static bool options_contain_all(const char *options, const char *list)
 {
-	char buf[128];
-	snprintf(buf, sizeof(buf), "%s", list);
+	_cleanup_free_ char *buf = strdup(list);
+	if (!buf)
+		return false;
 	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
 		if (!cgroup_list_has(options, tok))
 			return false;

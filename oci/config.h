@@ -335,6 +335,7 @@ struct oci_config {
 extern const struct model_type oci_config_type;
 extern const struct model_type oci_process_type;
 extern const struct model_type oci_resources_type;
+extern const struct model_type oci_seccomp_type;
 
 /* Parse config.json text; label names it in errors. */
 int oci_config_parse(const char *data, size_t len, const char *label, struct oci_config **ret, berth_error **err);

@@ -355,7 +355,7 @@ static const struct model_field seccomp_fields[] = {
 	F_STRING(struct oci_seccomp, listener_metadata, "listenerMetadata"),
 	F_OBJECTS(struct oci_seccomp, syscalls, "syscalls", syscall_type),
 };
-static const struct model_type seccomp_type = MODEL_TYPE(struct oci_seccomp, seccomp_fields, NULL);
+const struct model_type oci_seccomp_type = MODEL_TYPE(struct oci_seccomp, seccomp_fields, NULL);
 
 static const struct model_field intel_rdt_fields[] = {
 	F_STRING(struct oci_intel_rdt, clos_id, "closID"),
@@ -399,7 +399,7 @@ static const struct model_field linux_fields[] = {
 	F_STRING(struct oci_linux, cgroups_path, "cgroupsPath"),
 	F_OBJECTS(struct oci_linux, namespaces, "namespaces", namespace_type),
 	F_OBJECTS(struct oci_linux, devices, "devices", device_type),
-	F_OBJECT(struct oci_linux, seccomp, "seccomp", seccomp_type),
+	F_OBJECT(struct oci_linux, seccomp, "seccomp", oci_seccomp_type),
 	F_ENUM(struct oci_linux, rootfs_propagation, "rootfsPropagation", propagation_names),
 	F_STRINGS(struct oci_linux, masked_paths, "maskedPaths", .rule = oci_rule_absolute_path),
 	F_STRINGS(struct oci_linux, readonly_paths, "readonlyPaths", .rule = oci_rule_absolute_path),

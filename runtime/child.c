@@ -67,10 +67,10 @@ int child_enter_process(const struct oci_process *p, char **ret_executable, bert
 	return r;
 }
 
-int child_load_seccomp(int sync_fd, const struct oci_seccomp *seccomp, berth_error **err)
+int child_load_seccomp(int sync_fd, const struct seccomp_program *seccomp, berth_error **err)
 {
 	int notify_fd = -1;
-	int r = seccomp_load_config(seccomp, &notify_fd, err);
+	int r = seccomp_program_load(seccomp, &notify_fd, err);
 	if (r < 0 || notify_fd < 0)
 		return r;
 	r = sync_send(sync_fd, SYNC_SECCOMP, 0, NULL, notify_fd);

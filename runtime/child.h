@@ -34,5 +34,6 @@ int child_prepare_fds(int preserve_fds, int keep_fd, berth_error **err);
  */
 int child_enter_process(const struct oci_process *p, char **ret_executable, berth_error **err);
 
-/* Load linux.seccomp; a notify fd goes over sync_fd to berth (which hands it to listenerPath). */
-int child_load_seccomp(int sync_fd, const struct oci_seccomp *seccomp, berth_error **err);
+/* Load the filter berth compiled; a notify fd goes over sync_fd to berth (which hands it to listenerPath). */
+struct seccomp_program;
+int child_load_seccomp(int sync_fd, const struct seccomp_program *seccomp, berth_error **err);

@@ -180,6 +180,7 @@ int container_create(const struct create_options *o, struct created_container *r
 	struct namespace_plan ns = { 0 };
 	int sv[2] = { -1, -1 };
 	int *mount_fds = NULL;
+	struct seccomp_program seccomp = { 0 };
 	int r;
 
 	for (int i = 0; i < OCI_NS_COUNT; i++)
@@ -204,6 +205,9 @@ int container_create(const struct create_options *o, struct created_container *r
 	r = namespace_plan_open(config->linux_config, &ns, err);
 	if (r == 0)
 		r = idmap_mounts_prepare(config, bundlefd, &mount_fds, err);
+	/* Compiled (or taken from the cache) here, where the state root is at hand; the init only loads it. */
+	if (r == 0 && config->linux_config && config->linux_config->seccomp)
+		r = seccomp_program_get(config->linux_config->seccomp, c.rootfd, &seccomp, err);
 	if (r < 0)
 		goto fail;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -226,6 +230,7 @@ int container_create(const struct create_options *o, struct created_container *r
 		.cgroups = &cgroups,
 		.namespaces = &ns,
 		.mount_fds = mount_fds,
+		.seccomp = seccomp.insns ? &seccomp : NULL,
 		.no_pivot = o->no_pivot,
 		.no_new_keyring = o->no_new_keyring,
 		.preserve_fds = o->preserve_fds,
@@ -336,6 +341,7 @@ out:
 		close(sv[1]);
 	namespace_plan_close(&ns);
 	idmap_mounts_close(mount_fds, config->mounts.len);
+	seccomp_program_clear(&seccomp);
 	prepared_clear(&prep);
 	return r;
 }

@@ -39,7 +39,7 @@ int container_config(const char *root, const char *id, struct oci_config **ret, 
 
 struct exec_child {
 	const struct exec_options *o;
-	const struct oci_seccomp *seccomp; /* the container's filter applies to exec'd processes too */
+	const struct seccomp_program *seccomp; /* the container's filter applies to exec'd processes too */
 	int init_pidfd;
 	unsigned long join_flags; /* joined by the child: all but pid and time */
 	bool user_namespace;
@@ -146,6 +146,7 @@ int container_exec(const struct exec_options *o, struct exec_result *ret, berth_
 	struct cgroup_set cgroups = { 0 };
 	_cleanup_config_ struct oci_config *config = NULL;
 	_cleanup_close_ int init_pidfd = -1, pidfd = -1, cgroup_fd = -1;
+	struct seccomp_program seccomp = { 0 };
 	int sv[2] = { -1, -1 };
 	int r;
 
@@ -203,7 +204,12 @@ int container_exec(const struct exec_options *o, struct exec_result *ret, berth_
 	}
 	x.sync_fd = sv[1];
 	x.parent_sync_fd = sv[0];
-	x.seccomp = config->linux_config ? config->linux_config->seccomp : NULL;
+	if (config->linux_config && config->linux_config->seccomp) {
+		r = seccomp_program_get(config->linux_config->seccomp, c.rootfd, &seccomp, err);
+		if (r < 0)
+			goto out;
+		x.seccomp = &seccomp;
+	}
 	r = exec_cgroups(&c, o->cgroup, &cgroups, err);
 	if (r < 0)
 		goto out;
@@ -257,7 +263,7 @@ int container_exec(const struct exec_options *o, struct exec_result *ret, berth_
 			_cleanup_free_ char *state_json = NULL;
 			r = container_state_json(&c, OCI_STATUS_RUNNING, &state_json, err);
 			if (r == 0)
-				r = seccomp_send_listener(x.seccomp, fd, state_json, pid, err);
+				r = seccomp_send_listener(config->linux_config->seccomp, fd, state_json, pid, err);
 			close(fd);
 		} else if (msg.type == SYNC_PTY && fd >= 0) {
 			if (o->console_socket) {
@@ -291,6 +297,7 @@ out:
 	if (sv[1] >= 0)
 		close(sv[1]);
 	cgroup_set_clear(&cgroups);
+	seccomp_program_clear(&seccomp);
 	container_close(&c);
 	return r;
 }

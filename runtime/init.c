@@ -226,7 +226,7 @@ static int init_setup(const struct init_context *ctx, char *state_json, char **r
 	r = child_prepare_fds(ctx->preserve_fds, -1, err);
 	if (r < 0)
 		return r;
-	const struct oci_seccomp *seccomp = l ? l->seccomp : NULL;
+	const struct seccomp_program *seccomp = ctx->seccomp;
 	bool nnp = p->no_new_privileges;
 	/* As runc: without noNewPrivileges the filter needs CAP_SYS_ADMIN, so it goes in before the user switch. */
 	if (seccomp && !nnp && (r = child_load_seccomp(ctx->sync_fd, seccomp, err)) < 0)

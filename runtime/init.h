@@ -11,6 +11,7 @@
 #include "cgroups/cgroup.h"
 #include "namespaces/namespaces.h"
 #include "oci/config.h"
+#include "runtime/seccomp.h"
 
 struct init_context {
 	const struct oci_config *config;
@@ -21,6 +22,7 @@ struct init_context {
 	int fifo_fd;                      /* exec.fifo, O_RDWR: read blocks until start writes */
 	const struct cgroup_set *cgroups;
 	const struct namespace_plan *namespaces;
+	const struct seccomp_program *seccomp; /* linux.seccomp compiled by berth, or NULL */
 	const int *mount_fds;             /* per config mount: a detached tree made by berth (idmapped), or -1; may be NULL */
 	bool no_pivot;
 	bool no_new_keyring;

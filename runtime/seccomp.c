@@ -141,15 +141,15 @@ static int highest_named(const struct oci_seccomp *s)
 }
 
 /*
- * Load the filter, with runc's "ENOSYS stub" in front of libseccomp's program:
- * a native syscall newer than every syscall the profile names gets ENOSYS
- * rather than the default action (EPERM), so that a libc falls back to an older
- * call (clone3 -> clone, openat2 -> openat) as it would on an older kernel.
- * Only when the default action refuses; x32 and other architectures go
- * through libseccomp's program unchanged.
+ * The program: runc's "ENOSYS stub" in front of libseccomp's. A native
+ * syscall newer than every syscall the profile names gets ENOSYS rather than
+ * the default action (EPERM), so that a libc falls back to an older call
+ * (clone3 -> clone, openat2 -> openat) as it would on an older kernel. Only
+ * when the default action refuses; x32 and other architectures go through
+ * libseccomp's program unchanged.
  */
-static int load_with_enosys_stub(scmp_filter_ctx ctx, const struct oci_seccomp *s, uint32_t default_action,
-				 bool notify, int *ret_notify_fd, berth_error **err)
+static int export_with_enosys_stub(scmp_filter_ctx ctx, const struct oci_seccomp *s, uint32_t default_action,
+				   struct seccomp_program *ret, berth_error **err)
 {
 	_cleanup_close_ int mem = memfd_create("berth-seccomp", MFD_CLOEXEC);
 	if (mem < 0)
@@ -191,35 +191,50 @@ static int load_with_enosys_stub(scmp_filter_ctx ctx, const struct oci_seccomp *
 		start = 0;
 	}
 #endif
-	struct sock_fprog fprog = { .len = (unsigned short) (n + STUB - start), .filter = prog + start };
 	if (n + STUB - start > BPF_MAXINSNS)
 		return error_new(err, E2BIG, "linux.seccomp: the filter has %zu instructions, more than the kernel's %d",
 				 n + STUB - start, BPF_MAXINSNS);
-	unsigned int flags = 0;
 	uint32_t v = 0;
+	ret->flags = 0;
 	if (seccomp_attr_get(ctx, SCMP_FLTATR_CTL_TSYNC, &v) == 0 && v)
-		flags |= SECCOMP_FILTER_FLAG_TSYNC;
+		ret->flags |= SECCOMP_FILTER_FLAG_TSYNC;
 	if (seccomp_attr_get(ctx, SCMP_FLTATR_CTL_LOG, &v) == 0 && v)
-		flags |= SECCOMP_FILTER_FLAG_LOG;
+		ret->flags |= SECCOMP_FILTER_FLAG_LOG;
 	if (seccomp_attr_get(ctx, SCMP_FLTATR_CTL_SSB, &v) == 0 && v)
-		flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
-	if (notify)
-		flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+		ret->flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+	ret->len = n + STUB - start;
+	if (start)
+		memmove(prog, prog + start, ret->len * sizeof(*prog));
+	ret->insns = TAKE_PTR(prog);
+	return 0;
+}
+
+int seccomp_program_load(const struct seccomp_program *p, int *ret_notify_fd, berth_error **err)
+{
+	struct sock_fprog fprog = { .len = (unsigned short) p->len, .filter = p->insns };
+	unsigned int flags = p->flags | (p->notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
+	*ret_notify_fd = -1;
 	long ret = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
 	if (ret < 0)
 		return error_errno(err, errno, "linux.seccomp: load the filter");
-	if (notify)
+	if (p->notify)
 		*ret_notify_fd = (int) ret;
 	return 0;
 }
 
-int seccomp_load_config(const struct oci_seccomp *s, int *ret_notify_fd, berth_error **err)
+void seccomp_program_clear(struct seccomp_program *p)
+{
+	free(p->insns);
+	*p = (struct seccomp_program){ 0 };
+}
+
+int seccomp_compile(const struct oci_seccomp *s, struct seccomp_program *ret, berth_error **err)
 {
 	uint32_t default_action;
 	bool notify = false;
 	int r;
 
-	*ret_notify_fd = -1;
+	*ret = (struct seccomp_program){ 0 };
 	if (action_of(s->default_action, &s->default_errno_ret, &default_action) < 0)
 		return error_new(err, EINVAL, "linux.seccomp.defaultAction: unknown \"%s\"", s->default_action);
 	scmp_filter_ctx ctx = seccomp_init(default_action);
@@ -262,7 +277,8 @@ int seccomp_load_config(const struct oci_seccomp *s, int *ret_notify_fd, berth_e
 		if (r < 0)
 			goto out;
 	}
-	r = load_with_enosys_stub(ctx, s, default_action, notify, ret_notify_fd, err);
+	r = export_with_enosys_stub(ctx, s, default_action, ret, err);
+	ret->notify = notify;
 out:
 	seccomp_release(ctx);
 	return r;

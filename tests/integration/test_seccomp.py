@@ -198,3 +198,51 @@ def test_enosys_stub_for_syscalls_newer_than_the_profile(bundle, root, container
     r = run(bundle, root, container, "/helpers/syscall", "300", "435", "437")
     assert r.rc == 0, r
     assert r.out.split() == ["300:EPERM", "435:ENOSYS", "437:ENOSYS"]
+
+
+def cache_entries(root):
+    cache = root / ".seccomp:cache"
+    return sorted(os.listdir(cache)) if cache.exists() else []
+
+
+def test_compiled_profiles_are_cached_and_checked(bundle, root, cid):
+    # Compiling a Docker-sized profile costs libseccomp ~20 ms; the program is kept under the root, keyed by the
+    # profile itself, for the next create and exec (bench/ measures the difference).
+    with_filter(bundle, [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}])
+    bundle.config["mounts"].append({"destination": "/scratch", "type": "tmpfs", "source": "tmpfs"})
+    script = "mkdir /scratch/a 2>&1; true"
+    r = run(bundle, root, cid + "-1", "sh", "-c", script)
+    assert r.rc == 0 and "Function not implemented" in r.out, r
+    entries = cache_entries(root)
+    assert len(entries) == 1
+    entry = root / ".seccomp:cache" / entries[0]
+    written = entry.stat().st_mtime_ns
+    # A hit: the same program, not rewritten.
+    r = run(bundle, root, cid + "-2", "sh", "-c", script)
+    assert r.rc == 0 and "Function not implemented" in r.out, r
+    assert entry.stat().st_mtime_ns == written
+    # exec of the cached program applies it too.
+    bundle.args("sleep", "30").write()
+    assert berth("run", "-d", "--bundle", bundle.path, cid + "-3", root=root).rc == 0
+    r = berth("exec", cid + "-3", "sh", "-c", script, root=root)
+    assert "Function not implemented" in r.out, r
+    berth("delete", "-f", cid + "-3", root=root)
+    # The cache is no container.
+    assert json.loads(berth("list", "--format", "json", root=root).out) is None
+
+    # An entry that does not hold this profile is never used: a forged program that allows everything.
+    data = bytearray(entry.read_bytes())
+    data[-8:] = struct.pack("<HBBI", 0x06, 0, 0, 0x7FFF0000)  # its last instruction: return ALLOW
+    header = struct.calcsize("<8sIIII")
+    data[header:header + 6] = b"{XXXX:"  # the stored profile no longer matches
+    entry.write_bytes(bytes(data))
+    r = run(bundle, root, cid + "-4", "sh", "-c", script)
+    assert r.rc == 0 and "Function not implemented" in r.out, r
+    assert entry.read_bytes()[header:header + 6] != b"{XXXX:", "the bad entry is replaced"
+
+    # Another profile, another entry.
+    with_filter(bundle, [{"names": ["rmdir"], "action": "SCMP_ACT_ERRNO"}])
+    assert run(bundle, root, cid + "-5", "true").rc == 0
+    assert len(cache_entries(root)) == 2
+    for i in range(1, 6):
+        berth("delete", "-f", f"{cid}-{i}", root=root)
