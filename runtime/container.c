@@ -21,6 +21,7 @@
 #include "cgroups/cgroup.h"
 #include "cgroups/freezer.h"
 #include "cgroups/resources.h"
+#include "cgroups/systemd.h"
 #include "namespaces/idmap.h"
 #include "namespaces/namespaces.h"
 #include "namespaces/network.h"
@@ -482,6 +483,26 @@ static int remove_broken(const char *root, const char *id, berth_error **err)
 	return r;
 }
 
+static int stop_systemd_scope(const struct oci_config *config, const char *id, const struct cgroup_set *set,
+			      berth_error **err)
+{
+	struct systemd_unit u;
+	const char *path = config && config->linux_config ? config->linux_config->cgroups_path : NULL;
+	int r = systemd_unit_parse(path, id, &u, err);
+	if (r == 0)
+		r = systemd_stop_unit(&u, err);
+	systemd_unit_clear(&u);
+	for (size_t i = 0; r == 0 && i < set->len; i++) {
+		if (set->dirs[i].created)
+			continue;
+		char dir[4096];
+		snprintf(dir, sizeof(dir), "%s%s", set->dirs[i].mount, set->dirs[i].path);
+		for (int t = 0; t < 5000 && access(dir, F_OK) == 0; t++)
+			nanosleep(&(struct timespec){ 0, 1000 * 1000 }, NULL);
+	}
+	return r;
+}
+
 int container_delete(const char *root, const char *id, bool force, uint64_t *ret_oom_kills, berth_error **err)
 {
 	struct container c;
@@ -532,6 +553,9 @@ int container_delete(const char *root, const char *id, bool force, uint64_t *ret
 	if (cgroup_set_from_maps(&c.state->cgroup_paths, &c.state->cgroup_created, &set) == 0) {
 		(void) signal_all(&c, SIGKILL);
 		r = cgroup_set_remove(&set, err);
+		/* The scope is systemd's to remove: ask, and wait until its cgroup is gone. */
+		if (r == 0 && c.state->systemd_cgroup.value)
+			r = stop_systemd_scope(config, id, &set, err);
 		cgroup_set_clear(&set);
 	}
 	fault_point("delete:cgroups-removed");

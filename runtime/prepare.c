@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgroups/resources.h"
+#include "cgroups/systemd.h"
 #include "util/fs.h"
 #include "util/proc.h"
 
@@ -104,6 +106,10 @@ void undo_create(struct container *c, struct cgroup_set *cgroups, int pidfd)
 
 void prepared_clear(struct prepared *p)
 {
+	if (p->scope_holder > 0) {
+		kill(p->scope_holder, SIGKILL);
+		(void) waitpid(p->scope_holder, NULL, 0);
+	}
 	cgroup_set_clear(&p->cgroups);
 	if (p->c.state)
 		p->c.state->annotations = (struct string_map){ 0 };
@@ -115,6 +121,38 @@ void prepared_clear(struct prepared *p)
 	if (p->bundlefd >= 0)
 		close(p->bundlefd);
 	*p = (struct prepared){ .bundlefd = -1, .c = { .dirfd = -1, .rootfd = -1 } };
+}
+
+/*
+ * --systemd-cgroup: systemd makes the cgroup, a transient scope, and it wants
+ * a process to make it for. A placeholder child holds the scope until the
+ * init is in it (the init is then cloned into it, limits already set), and
+ * goes with prepared_clear. The other hierarchies (v1) get the same path.
+ */
+static int systemd_cgroups(struct prepared *p, const char *id, berth_error **err)
+{
+	const struct oci_linux *l = p->config->linux_config;
+	struct systemd_unit u;
+	int r = systemd_unit_parse(l ? l->cgroups_path : NULL, id, &u, err);
+	if (r < 0)
+		return r;
+	p->scope_holder = fork();
+	if (p->scope_holder < 0) {
+		p->scope_holder = 0;
+		systemd_unit_clear(&u);
+		return error_errno(err, errno, "--systemd-cgroup: fork");
+	}
+	if (p->scope_holder == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			pause();
+	}
+	p->c.state->systemd_cgroup = (struct opt_bool){ true, true };
+	r = systemd_start_scope(&u, p->scope_holder, id, l, &p->config->annotations, err);
+	if (r == 0)
+		r = cgroup_set_plan(u.path, id, &p->cgroups, err);
+	systemd_unit_clear(&u);
+	return r;
 }
 
 /* Whether the config limits anything (device rules aside: a user namespace keeps devices out anyway). */
@@ -155,8 +193,6 @@ int prepare(const struct create_options *o, struct prepared *p, berth_error **er
 	r = container_id_validate(o->id, err);
 	if (r < 0)
 		return r;
-	if (o->systemd_cgroup)
-		return error_new(err, ENOTSUP, "--systemd-cgroup: the systemd cgroup driver is not available in this build");
 
 	p->bundle = realpath(o->bundle ? o->bundle : ".", NULL);
 	if (!p->bundle)
@@ -218,7 +254,10 @@ int prepare(const struct create_options *o, struct prepared *p, berth_error **er
 	if (r == 0 && !o->cgroups_disabled) {
 		const char *path = config->linux_config ? config->linux_config->cgroups_path : NULL;
 		_cleanup_free_ char *denied = NULL;
-		r = cgroup_set_plan(path, o->id, &p->cgroups, err);
+		if (o->systemd_cgroup)
+			r = systemd_cgroups(p, o->id, err);
+		else
+			r = cgroup_set_plan(path, o->id, &p->cgroups, err);
 		if (r == 0)
 			r = cgroup_set_create(&p->cgroups, o->rootless, &denied, err);
 		if (r == 0 && denied)

@@ -15,6 +15,7 @@ struct prepared {
 	int bundlefd;
 	struct container c;
 	struct cgroup_set cgroups;
+	pid_t scope_holder;  /* --systemd-cgroup: holds the scope until the init is in it; 0 when none */
 };
 
 /*

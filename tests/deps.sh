@@ -2,7 +2,7 @@
 # Install what berth needs to build and to run its tests, on Debian 12, as root.
 set -eu
 packages="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
-  libseccomp-dev libcap-dev libyajl-dev libmnl-dev libcriterion-dev
+  libseccomp-dev libcap-dev libyajl-dev libmnl-dev libcriterion-dev libsystemd-dev
   python3 python3-pytest busybox-static runc jq git iproute2 util-linux uidmap passwd strace procps containerd
   podman conmon catatonit scdoc debhelper dpkg-dev fakeroot bash-completion qemu-system-x86"
 missing=""

@@ -36,6 +36,11 @@ else
   echo "the VM could not be prepared"; status=1
 fi
 
+echo "== the systemd cgroup driver (the VM again, systemd as PID 1)"
+/usr/bin/python3 tests/vm/vm.py run --systemd --timeout 600 "BERTH=$top/build/berth python3 -m pytest -q -p no:cacheprovider \
+  -o junit_suite_name=systemd --junitxml=$results/systemd.xml tests/integration/test_systemd.py" || status=1
+[ -f "$results/systemd.xml" ] || { echo "the systemd VM produced no results"; status=1; }
+
 echo "== clients (containerd, podman, docker with berth as their runtime)"
 BERTH="$top/build/berth" /usr/bin/python3 -m pytest -q -p no:cacheprovider -o junit_suite_name=clients \
   --junitxml="$results/clients.xml" tests/clients || status=1

@@ -39,6 +39,15 @@ BOOT_MODULES = ["drivers/virtio/virtio_ring", "drivers/virtio/virtio", "drivers/
 EXTRA_MODULES = ["drivers/block/null_blk/null_blk", "drivers/net/dummy"]
 
 INIT = r"""#!/busybox sh
+# The command itself (also what the systemd service runs): its output and status go to /ctl.
+if [ "$1" = run-cmd ]; then
+  cd "$(/busybox cat /ctl/workdir)"
+  env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb \
+    $(cat /ctl/env) /bin/sh /ctl/cmd > /ctl/stdout 2> /ctl/stderr < /dev/null
+  echo $? > /ctl/status
+  /busybox sync
+  exit 0
+fi
 # Stage 1: pivot_root(2) refuses the initramfs, and runtimes need it: move to a tmpfs first.
 if [ "$1" != stage2 ]; then
   /busybox mkdir -p /newroot
@@ -77,11 +86,14 @@ printf '#!/busybox sh\nexec /busybox modprobe -d /modules/tree "$@"\n' > /run/mo
 $B chmod 755 /run/modprobe
 $B hostname berth-vm
 $B ip link set lo up
-cd "$work"
-env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb \
-  $(cat /ctl/env) /bin/sh /ctl/cmd > /ctl/stdout 2> /ctl/stderr < /dev/null
-echo $? > /ctl/status
-$B sync
+if [ -e /ctl/systemd ]; then
+  # systemd as PID 1 (for the systemd cgroup driver): the command is its one service, then power off.
+  $B mkdir -p /run/systemd/system
+  printf '%s\n' '[Unit]' 'DefaultDependencies=no' 'SuccessAction=poweroff-force' 'FailureAction=poweroff-force' \
+    '[Service]' 'Type=oneshot' 'Delegate=yes' 'ExecStart=/init run-cmd' > /run/systemd/system/berth-vm.service
+  exec /lib/systemd/systemd --unit=berth-vm.service --log-level=warning
+fi
+/init run-cmd
 $B poweroff -f
 """
 
@@ -174,7 +186,7 @@ def tsc_khz():
     return 2000000
 
 
-def run(cmd, workdir, env=(), timeout=900, memory=1024):
+def run(cmd, workdir, env=(), timeout=900, memory=1024, systemd=False):
     vmlinux, initrd = prepare()
     ctl = tempfile.mkdtemp(prefix="berth-vm-ctl-")
     try:
@@ -182,6 +194,8 @@ def run(cmd, workdir, env=(), timeout=900, memory=1024):
             f.write(cmd + "\n")
         with open(os.path.join(ctl, "workdir"), "w") as f:
             f.write(workdir + "\n")
+        if systemd:
+            open(os.path.join(ctl, "systemd"), "w").close()
         with open(os.path.join(ctl, "env"), "w") as f:
             f.write(" ".join(env) + "\n")
         kernel_args = os.environ.get("BERTH_VM_KERNEL_ARGS", "quiet")
@@ -225,12 +239,13 @@ def main():
     r.add_argument("--dir", default=TOP)
     r.add_argument("--env", action="append", default=[], help="KEY=VALUE for the command")
     r.add_argument("--timeout", type=int, default=900)
+    r.add_argument("--systemd", action="store_true", help="boot systemd as PID 1 and run the command as its service")
     r.add_argument("cmd")
     args = ap.parse_args()
     if args.what == "prepare":
         prepare()
         return 0
-    return run(args.cmd, os.path.abspath(args.dir), args.env, args.timeout)
+    return run(args.cmd, os.path.abspath(args.dir), args.env, args.timeout, systemd=args.systemd)
 
 
 if __name__ == "__main__":
