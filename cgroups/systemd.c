@@ -242,15 +242,30 @@ static int manager_call(sd_bus *bus, sd_bus_message *m, const char *what, const 
 	return r < 0 ? r : 0;
 }
 
+/* A connection and a new call of a Manager method on it (the caller unrefs both); r < 0 from sd-bus. */
+static int manager_method(const char *member, sd_bus **ret_bus, sd_bus_message **ret_m, berth_error **err)
+{
+	int r = connect_systemd(ret_bus, err);
+	if (r < 0)
+		return r;
+	*ret_m = NULL;
+	r = sd.new_method_call(*ret_bus, ret_m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, member);
+	if (r < 0) {
+		sd.close_unref(*ret_bus);
+		return error_errno(err, -r, "--systemd-cgroup: %s", member);
+	}
+	return 0;
+}
+
 int systemd_start_scope(const struct systemd_unit *u, pid_t pid, const char *id, const struct oci_linux *l,
 			const struct string_map *annotations, berth_error **err)
 {
 	sd_bus *bus = NULL;
 	sd_bus_message *m = NULL;
-	int r = connect_systemd(&bus, err);
+	int r = manager_method("StartTransientUnit", &bus, &m, err);
 	if (r < 0)
 		return r;
-	r = sd.new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, "StartTransientUnit");
+	r = sd.append(m, "ss", u->name, "fail");
 	if (r >= 0)
 		r = sd.append(m, "ss", u->name, "fail");
 	if (r >= 0)
@@ -267,8 +282,7 @@ int systemd_start_scope(const struct systemd_unit *u, pid_t pid, const char *id,
 		r = manager_call(bus, m, "start", u->name, err);
 	if (r == -ENOENT)
 		r = error_new(err, ENOENT, "--systemd-cgroup: start %s: no such unit", u->name);
-	if (m)
-		sd.message_unref(m);
+	sd.message_unref(m);
 	sd.close_unref(bus);
 	if (r < 0)
 		return r;
@@ -285,15 +299,12 @@ int systemd_stop_unit(const struct systemd_unit *u, berth_error **err)
 {
 	sd_bus *bus = NULL;
 	sd_bus_message *m = NULL;
-	int r = connect_systemd(&bus, err);
+	int r = manager_method("StopUnit", &bus, &m, err);
 	if (r < 0)
 		return r;
-	r = sd.new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, "StopUnit");
-	if (r >= 0)
-		r = sd.append(m, "ss", u->name, "replace");
+	r = sd.append(m, "ss", u->name, "replace");
 	r = r < 0 ? error_errno(err, -r, "--systemd-cgroup: stop %s", u->name) : manager_call(bus, m, "stop", u->name, err);
-	if (m)
-		sd.message_unref(m);
+	sd.message_unref(m);
 	sd.close_unref(bus);
 	return r == -ENOENT ? 0 : r;
 }
