@@ -267,8 +267,6 @@ int systemd_start_scope(const struct systemd_unit *u, pid_t pid, const char *id,
 		return r;
 	r = sd.append(m, "ss", u->name, "fail");
 	if (r >= 0)
-		r = sd.append(m, "ss", u->name, "fail");
-	if (r >= 0)
 		r = sd.open_container(m, 'a', "(sv)");
 	if (r >= 0)
 		r = append_properties(m, u, pid, id, l, annotations);
