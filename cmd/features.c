@@ -76,9 +76,15 @@ static int run_features(const struct global_options *global, const struct cli_ar
 	struct oci_features_enabled idmap = { .enabled = { true, true } };
 	struct oci_features_mount_extensions mount_extensions = { .idmap = &idmap };
 	struct oci_features_enabled net_devices = { .enabled = { true, true } };
+	/* v1/hybrid on these hosts, v2 in the VM, systemd in the VM booted with it; not the user instance. */
+	struct oci_features_cgroup cgroup = {
+		.v1 = { true, true }, .v2 = { true, true }, .systemd = { true, true }, .systemd_user = { true, false },
+		.rdma = { true, true },
+	};
 	struct oci_features_linux linux_features = {
 		.namespaces = borrowed(oci_namespace_names + 1, OCI_NS_COUNT - 1),
 		.capabilities = borrowed(capabilities, n_caps),
+		.cgroup = &cgroup,
 		.seccomp = &seccomp,
 		.mount_extensions = &mount_extensions,
 		.net_devices = &net_devices,

@@ -29,7 +29,9 @@ def test_only_implemented_sections_are_claimed():
     # Sections appear as the issues implementing them land (cgroup, seccomp, apparmor, selinux, intelRdt, ...).
     f = features()
     assert set(f) == {"ociVersionMin", "ociVersionMax", "hooks", "mountOptions", "linux", "annotations"}
-    assert set(f["linux"]) == {"namespaces", "capabilities", "seccomp", "mountExtensions", "netDevices"}
+    assert set(f["linux"]) == {"namespaces", "capabilities", "cgroup", "seccomp", "mountExtensions", "netDevices"}
+    # v1: test_cgroups.py here; v2: the same in the VM; systemd: test_systemd.py in the VM booted with systemd.
+    assert f["linux"]["cgroup"] == {"v1": True, "v2": True, "systemd": True, "systemdUser": False, "rdma": True}
     assert f["linux"]["mountExtensions"] == {"idmap": {"enabled": True}}
 
 
