@@ -175,29 +175,26 @@ int device_filter_attach(int cgroup_fd, const struct device_rule *rules, size_t 
 	if (r < 0)
 		return error_errno(err, -r, "linux.resources.devices: build the device filter (%zu rules)", n);
 
-	char log[4096] = "";
 	union bpf_attr load;
 	memset(&load, 0, sizeof(load));
 	load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
 	load.insns = (uint64_t) (uintptr_t) insns;
 	load.insn_cnt = (uint32_t) len;
 	load.license = (uint64_t) (uintptr_t) "Apache-2.0";
-	load.log_buf = (uint64_t) (uintptr_t) log;
-	load.log_size = sizeof(log);
-	load.log_level = 1;
+	/* Without the verifier's log: it fills any buffer (ENOSPC) and slows the load; it is asked for only on failure. */
 	_cleanup_close_ int prog = bpf(BPF_PROG_LOAD, &load);
-	if (prog < 0 && errno == ENOSPC) {
-		/* Only the verifier's log was too small: load again without it. */
-		load.log_buf = 0;
-		load.log_size = 0;
-		load.log_level = 0;
-		prog = bpf(BPF_PROG_LOAD, &load);
-	}
 	if (prog < 0) {
+		int e = errno;
+		char log[4096] = "";
+		load.log_buf = (uint64_t) (uintptr_t) log;
+		load.log_size = sizeof(log);
+		load.log_level = 1;
+		int again = bpf(BPF_PROG_LOAD, &load);
+		if (again >= 0)
+			close(again);
 		/* The verifier's first line says why; one error line. */
 		log[strcspn(log, "\n")] = '\0';
-		return error_errno(err, errno, "linux.resources.devices: load the device filter%s%s", *log ? ": " : "",
-				   log);
+		return error_errno(err, e, "linux.resources.devices: load the device filter%s%s", *log ? ": " : "", log);
 	}
 
 	union bpf_attr attach;
