@@ -33,14 +33,12 @@ static const struct cli_option options[] = {
 
 static int run_restore(const struct global_options *global, const struct cli_args *args, berth_error **err)
 {
-	if (args->values[OPT_CONSOLE_SOCKET])
-		return error_new(err, ENOTSUP, "--console-socket: restoring a container with a terminal is not "
-				 "supported by berth yet");
 	struct create_options co = {
 		.root = global->root,
 		.id = args->positional[0],
 		.bundle = args->values[OPT_BUNDLE],
 		.pid_file = args->values[OPT_PID_FILE],
+		.console_socket = args->values[OPT_CONSOLE_SOCKET],
 		/* criu pivots into the rootfs itself; --no-pivot changes nothing for a restore. */
 		.no_pivot = cli_flag(args, OPT_NO_PIVOT),
 		.cgroups_disabled = global->cgroup_manager && !strcmp(global->cgroup_manager, "disabled"),

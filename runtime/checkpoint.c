@@ -16,6 +16,7 @@
 
 #include "cgroups/cgroup.h"
 #include "cgroups/freezer.h"
+#include "runtime/console.h"
 #include "runtime/prepare.h"
 #include "runtime/state_store.h"
 #include "util/fs.h"
@@ -23,6 +24,8 @@
 #include "util/proc.h"
 
 #define DESCRIPTORS "descriptors.json"
+/* The terminal's name for criu, "tty[rdev:dev]" (the file LXC keeps it in, too). */
+#define TTY_INFO "tty.info"
 
 /*
  * For a restore, the child that becomes criu goes into the container's cgroups
@@ -95,11 +98,34 @@ static int save_descriptors(pid_t pid, const char *dir, berth_error **err)
 	return write_file_atomic_at(dirfd, DESCRIPTORS, 0600, json, len, err);
 }
 
+/*
+ * A container with a terminal: its pty's master is outside (the console
+ * socket's receiver), so criu cannot dump the pair. The slave is declared
+ * external instead, by the name criu gives it, kept for the restore.
+ */
+static int save_tty(pid_t pid, const char *dir, char **ret_key, berth_error **err)
+{
+	char link[64], key[64];
+	struct stat st;
+	snprintf(link, sizeof(link), "/proc/%d/fd/0", (int) pid);
+	if (stat(link, &st) < 0 || !S_ISCHR(st.st_mode))
+		return error_new(err, ENOTTY, "checkpoint: process.terminal is set, but the container's stdin is no terminal");
+	snprintf(key, sizeof(key), "tty[%llx:%llx]", (unsigned long long) st.st_rdev, (unsigned long long) st.st_dev);
+	_cleanup_close_ int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return error_errno(err, errno, "open `%s`", dir);
+	int r = write_file_atomic_at(dirfd, TTY_INFO, 0600, key, strlen(key), err);
+	if (r == 0 && !(*ret_key = strdup(key)))
+		r = error_errno(err, ENOMEM, "checkpoint");
+	return r;
+}
+
 int container_checkpoint(const char *root, const char *id, const struct criu_options *o, berth_error **err)
 {
 	struct container c;
 	_cleanup_config_ struct oci_config *config = NULL;
-	_cleanup_free_ char *freezer = NULL;
+	_cleanup_free_ char *freezer = NULL, *tty = NULL;
+	struct criu_options dump = *o;
 	int r = container_open(root, id, true, &c, err);
 	if (r < 0)
 		return r;
@@ -117,8 +143,11 @@ int container_checkpoint(const char *root, const char *id, const struct criu_opt
 	pid_t pid = (pid_t) c.state->init_pid.value;
 	if (r == 0)
 		r = save_descriptors(pid, o->image_path, err);
+	if (r == 0 && config->process && config->process->terminal)
+		r = save_tty(pid, o->image_path, &tty, err);
 	if (r < 0)
 		goto out;
+	dump.tty = tty;
 	struct cgroup_set set;
 	if (cgroup_set_from_maps(&c.state->cgroup_paths, &c.state->cgroup_created, &set) == 0) {
 		bool v1;
@@ -126,7 +155,7 @@ int container_checkpoint(const char *root, const char *id, const struct criu_opt
 		cgroup_set_clear(&set);
 	}
 	struct criu_argv argv;
-	r = criu_dump_argv(o, pid, config, c.state->bundle, c.state->rootfs, freezer, &argv);
+	r = criu_dump_argv(&dump, pid, config, c.state->bundle, c.state->rootfs, freezer, &argv);
 	if (r < 0) {
 		r = error_errno(err, -r, "checkpoint");
 		goto out;
@@ -149,6 +178,46 @@ int container_checkpoint(const char *root, const char *id, const struct criu_opt
 out:
 	container_close(&c);
 	return r;
+}
+
+/*
+ * The checkpoint's terminal, if it had one: a new pty stands in for it, its
+ * slave inherited by criu, its master for --console-socket. Both or neither.
+ */
+static int open_restore_tty(const char *dir, const char *console_socket, char **ret_key, int *ret_master,
+			    int *ret_slave, berth_error **err)
+{
+	_cleanup_free_ char *path = NULL, *key = NULL;
+	size_t len = 0;
+	if (asprintf(&path, "%s/%s", dir, TTY_INFO) < 0)
+		return error_errno(err, ENOMEM, "restore");
+	bool has_tty = read_file_at(AT_FDCWD, path, &key, &len, NULL) == 0;
+	if (has_tty && !console_socket)
+		return error_new(err, EINVAL, "the checkpoint has a terminal (%s): restore it with --console-socket", path);
+	if (!has_tty && console_socket)
+		return error_new(err, EINVAL, "--console-socket: the checkpoint has no terminal (no %s)", path);
+	if (!has_tty)
+		return 0;
+	if (len < 6 || strncmp(key, "tty[", 4) != 0 || key[len - 1] != ']' || strchr(key, '\n'))
+		return error_new(err, EINVAL, "%s: expected tty[RDEV:DEV], got \"%.40s\"", path, key);
+	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0) {
+		int e = errno;
+		if (master >= 0)
+			close(master);
+		return error_errno(err, e, "restore: open a new pty");
+	}
+	/* Not close-on-exec: criu inherits it. */
+	int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+	if (slave < 0) {
+		int e = errno;
+		close(master);
+		return error_errno(err, e, "restore: open the new pty's slave");
+	}
+	*ret_master = master;
+	*ret_slave = slave;
+	*ret_key = TAKE_PTR(key);
+	return 0;
 }
 
 static int load_descriptors(const char *dir, char *ret[3])
@@ -182,6 +251,9 @@ int container_restore(const struct create_options *co, const struct criu_options
 	struct criu_argv argv = { 0 };
 	const char *log_dir = o->work_path ? o->work_path : o->image_path;
 	int pidfd = -1;
+	_cleanup_close_ int master = -1, slave = -1;
+	_cleanup_free_ char *tty = NULL;
+	struct criu_options with_tty = *o;
 	*ret = (struct created_container){ .pid = -1, .pidfd = -1, .pty_master = -1 };
 
 	int r = prepare(co, &prep, err);
@@ -195,6 +267,15 @@ int container_restore(const struct create_options *co, const struct criu_options
 	}
 	if (o->work_path && (r = make_dir(o->work_path, err)) < 0)
 		goto fail;
+	r = open_restore_tty(o->image_path, co->console_socket, &tty, &master, &slave, err);
+	if (r < 0)
+		goto fail;
+	if (tty) {
+		with_tty.tty = tty;
+		with_tty.tty_fd = slave;
+		with_tty.tty_path = ptsname(master);
+		o = &with_tty;
+	}
 	if (asprintf(&pid_file, "%s/restore.pid", log_dir) < 0) {
 		r = error_errno(err, ENOMEM, "prepare the restore");
 		goto fail;
@@ -228,6 +309,9 @@ int container_restore(const struct create_options *co, const struct criu_options
 		r = error_new(err, ESRCH, "restore \"%s\": the restored process %d is gone", co->id, (int) pid);
 		goto fail;
 	}
+	/* The new pty's master goes where a create's would (runc: criu's orphan-pts-master). */
+	if (master >= 0 && (r = console_send(co->console_socket, master, err)) < 0)
+		goto fail;
 	r = commit(&prep, co, pid, OCI_STATUS_RUNNING, err);
 	if (r < 0)
 		goto fail;

@@ -173,6 +173,12 @@ int criu_dump_argv(const struct criu_options *o, pid_t pid, const struct oci_con
 		}
 	}
 	add_external_mounts(ret, config, bundle, rootfs, false);
+	if (o->tty) {
+		add(ret, "--external");
+		add(ret, "%s", o->tty);
+		add(ret, "--external");
+		add(ret, "mnt[/dev/console]:%s", CRIU_CONSOLE_KEY);
+	}
 	if (ret->failed) {
 		criu_argv_free(ret);
 		return -ENOMEM;
@@ -210,6 +216,12 @@ int criu_restore_argv(const struct criu_options *o, const struct oci_config *con
 			add(ret, "--inherit-fd");
 			add(ret, "fd[%d]:%s", fd, descriptors[fd]);
 		}
+	if (o->tty) {
+		add(ret, "--inherit-fd");
+		add(ret, "fd[%d]:%s", o->tty_fd, o->tty);
+		add(ret, "--ext-mount-map");
+		add(ret, "%s:%s", CRIU_CONSOLE_KEY, o->tty_path);
+	}
 	if (ret->failed) {
 		criu_argv_free(ret);
 		return -ENOMEM;

@@ -21,7 +21,18 @@ struct criu_options {
 	bool leave_running, tcp_established, ext_unix_sk, shell_job, file_locks, pre_dump, lazy_pages, auto_dedup;
 	bool no_subreaper;               /* restore: let the restored init go to the caller's subreaper at once */
 	int status_fd;                   /* -1: none */
+	/*
+	 * A terminal: the container's pty slave as criu names it, "tty[rdev:dev]".
+	 * Dump declares it (and the /dev/console bound from it) external; restore
+	 * gives criu tty_fd, a new pty's slave at tty_path, in their place.
+	 */
+	const char *tty;
+	int tty_fd;
+	const char *tty_path;
 };
+
+/* The mount key of the /dev/console a terminal binds (external to criu, like the tty). */
+#define CRIU_CONSOLE_KEY "berth-console"
 
 struct criu_argv {
 	char **items; /* NULL-terminated */

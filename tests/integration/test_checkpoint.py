@@ -124,10 +124,79 @@ def test_bad_manage_cgroups_mode_is_named(root, container):
                                    'got "sometimes"\n'), r
 
 
-def test_restore_with_a_terminal_is_refused_and_leaves_nothing(bundle, root, container, tmp_path):
+def test_console_socket_for_a_checkpoint_without_a_terminal_is_refused(bundle, root, container, tmp_path):
+    images = tmp_path / "images"
+    images.mkdir()
     bundle.args("true").write()
-    r = berth("restore", "--console-socket", tmp_path / "sock", "-b", bundle.path, container, root=root)
-    assert r.rc == 1 and "--console-socket" in r.err and "not supported" in r.err, r
+    r = berth("restore", "--console-socket", tmp_path / "sock", "--image-path", images, "-b", bundle.path, container,
+              root=root)
+    assert r.rc == 1 and r.err == (f'berth: restore "{container}": --console-socket: the checkpoint has no terminal '
+                                   f'(no {images}/tty.info)\n'), r
+    assert_nothing_left(root, container)
+
+
+def test_a_terminal_checkpoint_needs_a_console_socket(bundle, root, container, tmp_path):
+    images = tmp_path / "images"
+    images.mkdir()
+    (images / "tty.info").write_text("tty[8800:d]")
+    bundle.args("true").write()
+    r = berth("restore", "--image-path", images, "-b", bundle.path, container, root=root)
+    assert r.rc == 1 and "the checkpoint has a terminal (" in r.err and "restore it with --console-socket" in r.err, r
+    assert_nothing_left(root, container)
+
+
+class Drain:
+    """Everything a pty master gives, read in the background (a full pty would stop the writer)."""
+
+    def __init__(self, fd):
+        import threading
+        self.fd, self.data = fd, b""
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        while True:
+            try:
+                chunk = os.read(self.fd, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            self.data += chunk
+
+    def ticks(self):
+        return [int(w) for w in self.data.decode(errors="replace").split() if w.isdigit()]
+
+
+@needs_criu
+def test_terminal_container_is_restored_onto_a_new_pty(bundle, root, container, tmp_path):
+    from conftest import ConsoleSocket
+    out = tmp_path / "out"
+    out.mkdir()
+    bundle.config["mounts"].append({"destination": "/out", "type": "bind", "source": str(out), "options": ["rbind"]})
+    without_network_namespace(bundle)
+    bundle.config["process"]["terminal"] = True
+    bundle.args("sh", "-c", "i=0; while :; do i=$((i+1)); echo $i > /out/count; echo $i; sleep 0.05; done").write()
+    first = ConsoleSocket(tmp_path / "first.sock")
+    r = berth("run", "-d", "--console-socket", first.path, "-b", bundle.path, container, root=root)
+    assert r.rc == 0, r
+    before = Drain(first.wait())
+    assert wait_for(lambda: len(before.ticks()) >= 5)
+
+    images = tmp_path / "images"
+    r = berth("checkpoint", "--image-path", images, container, root=root, timeout=120)
+    assert r.rc == 0, r
+    assert (images / "tty.info").read_text().startswith("tty[")
+    stopped_at = count(out)
+
+    second = ConsoleSocket(tmp_path / "second.sock")
+    r = berth("restore", "-d", "--console-socket", second.path, "--image-path", images, "-b", bundle.path, container,
+              root=root, timeout=120)
+    assert r.rc == 0, r
+    after = Drain(second.wait())
+    # The restored shell writes to the new terminal, counting on from where it was dumped.
+    assert wait_for(lambda: len(after.ticks()) >= 3, timeout=30), after.data
+    assert min(after.ticks()) > stopped_at - 2 and max(after.ticks()) > stopped_at
+    assert berth("delete", "-f", container, root=root).rc == 0
     assert_nothing_left(root, container)
 
 
