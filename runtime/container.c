@@ -231,6 +231,7 @@ int container_create(const struct create_options *o, struct created_container *r
 		.cgroups = &cgroups,
 		.namespaces = &ns,
 		.mount_fds = mount_fds,
+		.unprivileged = geteuid() != 0,
 		.seccomp = seccomp.insns ? &seccomp : NULL,
 		.no_pivot = o->no_pivot,
 		.no_new_keyring = o->no_new_keyring,

@@ -250,7 +250,7 @@ void init_main(const struct init_context *ctx)
 	 * An unprivileged berth (or newuidmap on its behalf) can write the id maps
 	 * only of a dumpable process: the init stays so until they are written.
 	 */
-	child_prologue(theirs, ARRAY_SIZE(theirs), geteuid() != 0);
+	child_prologue(theirs, ARRAY_SIZE(theirs), ctx->unprivileged);
 	if (init_setup(ctx, state_json, &executable, &err) < 0) {
 		sync_send_error(ctx->sync_fd, err);
 		_exit(1);

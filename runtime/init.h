@@ -23,7 +23,12 @@ struct init_context {
 	const struct cgroup_set *cgroups;
 	const struct namespace_plan *namespaces;
 	const struct seccomp_program *seccomp; /* linux.seccomp compiled by berth, or NULL */
-	const int *mount_fds;             /* per config mount: a detached tree made by berth (idmapped), or -1; may be NULL */
+	const int *mount_fds;
+	/*
+	 * berth runs without root: decided before the clone, because the init's own
+	 * geteuid() turns 0 as soon as berth has written its uid_map.
+	 */
+	bool unprivileged;             /* per config mount: a detached tree made by berth (idmapped), or -1; may be NULL */
 	bool no_pivot;
 	bool no_new_keyring;
 	int preserve_fds;                 /* fds 3 .. 3+n-1 go to the container (incl. LISTEN_FDS) */
