@@ -8,13 +8,12 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "namespaces/namespaces.h"
 #include "util/fs.h"
+#include "util/proc.h"
 
 extern char **environ;
 
@@ -128,14 +127,9 @@ int userns_write_mappings(pid_t pid, const oci_id_mappings *uid, const oci_id_ma
 int userns_open_mapped(const oci_id_mappings *uid, const oci_id_mappings *gid, const char *where, berth_error **err)
 {
 	/* A child that only holds the new namespace until its mappings are written and it is opened. */
-	pid_t pid = (pid_t) syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, 0);
+	pid_t pid = proc_hold(CLONE_NEWUSER);
 	if (pid < 0)
-		return error_errno(err, errno, "%s: create a user namespace for the mapping", where);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		for (;;)
-			pause();
-	}
+		return error_errno(err, -pid, "%s: create a user namespace for the mapping", where);
 	int fd = -1;
 	int r = userns_write_mappings(pid, uid, gid, where, err);
 	if (r == 0) {
@@ -145,8 +139,6 @@ int userns_open_mapped(const oci_id_mappings *uid, const oci_id_mappings *gid, c
 		if (fd < 0)
 			r = error_errno(err, errno, "%s: open %s", where, path);
 	}
-	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	proc_release(pid);
 	return r < 0 ? r : fd;
 }

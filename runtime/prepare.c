@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -106,10 +105,8 @@ void undo_create(struct container *c, struct cgroup_set *cgroups, int pidfd)
 
 void prepared_clear(struct prepared *p)
 {
-	if (p->scope_holder > 0) {
-		kill(p->scope_holder, SIGKILL);
-		(void) waitpid(p->scope_holder, NULL, 0);
-	}
+	if (p->scope_holder > 0)
+		proc_release(p->scope_holder);
 	cgroup_set_clear(&p->cgroups);
 	if (p->c.state)
 		p->c.state->annotations = (struct string_map){ 0 };
@@ -136,17 +133,12 @@ static int systemd_cgroups(struct prepared *p, const char *id, berth_error **err
 	int r = systemd_unit_parse(l ? l->cgroups_path : NULL, id, &u, err);
 	if (r < 0)
 		return r;
-	p->scope_holder = fork();
-	if (p->scope_holder < 0) {
-		p->scope_holder = 0;
+	pid_t holder = proc_hold(0);
+	if (holder < 0) {
 		systemd_unit_clear(&u);
-		return error_errno(err, errno, "--systemd-cgroup: fork");
+		return error_errno(err, -holder, "--systemd-cgroup: fork");
 	}
-	if (p->scope_holder == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		for (;;)
-			pause();
-	}
+	p->scope_holder = holder;
 	p->c.state->systemd_cgroup = (struct opt_bool){ true, true };
 	r = systemd_start_scope(&u, p->scope_holder, id, l, &p->config->annotations, err);
 	if (r == 0)

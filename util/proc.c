@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -190,4 +192,25 @@ int proc_pid_namespace_members(pid_t init, pid_t **ret_pids, size_t *ret_len)
 	*ret_pids = pids;
 	*ret_len = len;
 	return 0;
+}
+
+pid_t proc_hold(unsigned long clone_flags)
+{
+	/* Raw clone with no stack: fork semantics, with namespace flags fork cannot take. */
+	pid_t pid = (pid_t) syscall(SYS_clone, clone_flags | SIGCHLD, NULL, NULL, NULL, 0);
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+void proc_release(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }

@@ -16,6 +16,14 @@ bool proc_is_alive(pid_t pid, uint64_t start_time);
 int pidfd_open_pid(pid_t pid);
 
 /*
+ * A child that only waits (and dies with its parent): something for the kernel
+ * to hang state on, e.g. a user namespace to map (clone_flags CLONE_NEWUSER)
+ * or a systemd scope to create. Returns its pid or -errno; proc_release kills and reaps it.
+ */
+pid_t proc_hold(unsigned long clone_flags);
+void proc_release(pid_t pid);
+
+/*
  * The processes sharing init's pid namespace when it is not the caller's (a
  * container without cgroups), else just init. Returns 0 or -errno; *ret_pids is malloc'd.
  */

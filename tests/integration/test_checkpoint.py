@@ -124,10 +124,18 @@ def test_bad_manage_cgroups_mode_is_named(root, container):
                                    'got "sometimes"\n'), r
 
 
-def test_console_socket_for_a_checkpoint_without_a_terminal_is_refused(bundle, root, container, tmp_path):
+def images_with(tmp_path, bundle, **files):
+    """An image directory holding just these files (name -> text), for restore's error paths."""
     images = tmp_path / "images"
     images.mkdir()
+    for name, text in files.items():
+        (images / name.replace("_", ".")).write_text(text)
     bundle.args("true").write()
+    return images
+
+
+def test_console_socket_for_a_checkpoint_without_a_terminal_is_refused(bundle, root, container, tmp_path):
+    images = images_with(tmp_path, bundle)
     r = berth("restore", "--console-socket", tmp_path / "sock", "--image-path", images, "-b", bundle.path, container,
               root=root)
     assert r.rc == 1 and r.err == (f'berth: restore "{container}": --console-socket: the checkpoint has no terminal '
@@ -136,10 +144,7 @@ def test_console_socket_for_a_checkpoint_without_a_terminal_is_refused(bundle, r
 
 
 def test_a_terminal_checkpoint_needs_a_console_socket(bundle, root, container, tmp_path):
-    images = tmp_path / "images"
-    images.mkdir()
-    (images / "tty.info").write_text("tty[8800:d]")
-    bundle.args("true").write()
+    images = images_with(tmp_path, bundle, tty_info="tty[8800:d]")
     r = berth("restore", "--image-path", images, "-b", bundle.path, container, root=root)
     assert r.rc == 1 and "the checkpoint has a terminal (" in r.err and "restore it with --console-socket" in r.err, r
     assert_nothing_left(root, container)
@@ -201,10 +206,7 @@ def test_terminal_container_is_restored_onto_a_new_pty(bundle, root, container, 
 
 
 def test_restore_refuses_a_broken_descriptors_file_and_leaves_nothing(bundle, root, container, tmp_path):
-    images = tmp_path / "images"
-    images.mkdir()
-    (images / "descriptors.json").write_text('{"not": "an array"}')
-    bundle.args("true").write()
+    images = images_with(tmp_path, bundle, descriptors_json='{"not": "an array"}')
     r = berth("restore", "-d", "--image-path", images, "-b", bundle.path, container, root=root)
     assert r.rc == 1 and r.err == (f'berth: restore "{container}": {images}/descriptors.json: '
                                    'not a JSON array of three strings\n'), r
