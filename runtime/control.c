@@ -9,6 +9,12 @@
 #include "runtime/state_store.h"
 #include "util/proc.h"
 
+static int no_cgroups(const char *id, berth_error **err)
+{
+	return error_new(err, ENOTSUP, "container \"%s\" has no cgroups (created with --cgroup-manager disabled, or "
+			 "rootless where none are delegated)", id);
+}
+
 static int open_with_cgroups(const char *root, const char *id, struct container *c, struct cgroup_set *set,
 			     berth_error **err)
 {
@@ -36,7 +42,7 @@ static int freeze(const char *root, const char *id, bool pause, berth_error **er
 	else if (!pause && status != OCI_STATUS_PAUSED)
 		r = error_new(err, EINVAL, "container \"%s\" is not paused", id);
 	else if (set.len == 0)
-		r = error_new(err, ENOTSUP, "container \"%s\" has no cgroups (created with --cgroup-manager disabled, or rootless where none are delegated)", id);
+		r = no_cgroups(id, err);
 	else
 		r = cgroup_freeze(&set, pause, err);
 	cgroup_set_clear(&set);
@@ -65,7 +71,7 @@ int container_update(const char *root, const char *id, const struct oci_resource
 	if (status == OCI_STATUS_STOPPED)
 		r = error_new(err, EINVAL, "container \"%s\" is not running", id);
 	else if (set.len == 0)
-		r = error_new(err, ENOTSUP, "container \"%s\" has no cgroups (created with --cgroup-manager disabled, or rootless where none are delegated)", id);
+		r = no_cgroups(id, err);
 	else
 		r = cgroup_resources_apply(&set, resources, err);
 	cgroup_set_clear(&set);
