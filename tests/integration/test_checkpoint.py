@@ -150,6 +150,15 @@ def test_a_terminal_checkpoint_needs_a_console_socket(bundle, root, container, t
     assert_nothing_left(root, container)
 
 
+def test_a_broken_tty_info_is_named(bundle, root, container, tmp_path):
+    images = images_with(tmp_path, bundle, tty_info="pts/0")
+    r = berth("restore", "--console-socket", tmp_path / "sock", "--image-path", images, "-b", bundle.path, container,
+              root=root)
+    assert r.rc == 1 and r.err == (f'berth: restore "{container}": {images}/tty.info: expected tty[RDEV:DEV], '
+                                   'got "pts/0"\n'), r
+    assert_nothing_left(root, container)
+
+
 class Drain:
     """Everything a pty master gives, read in the background (a full pty would stop the writer)."""
 

@@ -149,6 +149,9 @@ def test_read_only_idmapped_mount(public_bundle, root, cid, source):
     ({"destination": "/work", "type": "bind", "source": "SRC", "options": ["bind", "idmap"],
       "uidMappings": mapping(0, 1, 1) * 6, "gidMappings": mapping(0, 1, 1)},
      "mounts[N].uidMappings: write /proc/"),
+    ({"destination": "/work", "type": "bind", "source": "/sys/kernel", "options": ["bind", "idmap"],
+      "uidMappings": USERNS, "gidMappings": USERNS},
+     'mount "/sys/kernel" on "/work": idmap (does its filesystem support idmapped mounts?): Invalid argument'),
 ])
 def test_bad_idmapped_mounts_are_refused_and_leave_nothing(bundle, root, cid, source, mount, message):
     mount = dict(mount)

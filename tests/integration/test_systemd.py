@@ -18,7 +18,16 @@ def systemd_is_init():
         return False
 
 
-pytestmark = pytest.mark.skipif(not systemd_is_init(), reason="systemd is not PID 1 here (the VM runs these)")
+needs_systemd = pytest.mark.skipif(not systemd_is_init(), reason="systemd is not PID 1 here (the VM runs these)")
+
+
+@pytest.mark.skipif(systemd_is_init(), reason="systemd is PID 1 here")
+def test_without_systemd_the_driver_says_so_and_leaves_nothing(bundle, root, cid):
+    r = create(bundle, root, cid)
+    assert r.rc == 1, r
+    assert r.err == (f'berth: create "{cid}": --systemd-cgroup: cannot reach systemd (is it running as PID 1?): '
+                     'No such file or directory\n'), r
+    assert_nothing_left(root, cid, bundle.path)
 
 
 def show(unit, prop):
@@ -37,6 +46,7 @@ def create(bundle, root, cid, *argv):
     return berth("--systemd-cgroup", "create", "--bundle", bundle.path, cid, root=root)
 
 
+@needs_systemd
 def test_scope_with_limits_and_delete(bundle, root, cid):
     bundle.config["linux"]["resources"] = {"memory": {"limit": 64 << 20}, "pids": {"limit": 30},
                                            "cpu": {"shares": 512}}
@@ -64,6 +74,7 @@ def test_scope_with_limits_and_delete(bundle, root, cid):
     assert_nothing_left(root, cid, bundle.path)
 
 
+@needs_systemd
 def test_slice_prefix_name_and_properties_from_annotations(bundle, root, cid):
     bundle.config["linux"]["cgroupsPath"] = f"machine-test.slice:ctr:{cid}"
     bundle.config["annotations"] = {"org.systemd.property.TimeoutStopUSec": "uint64 7000000",
@@ -78,6 +89,7 @@ def test_slice_prefix_name_and_properties_from_annotations(bundle, root, cid):
     assert_nothing_left(root, cid, bundle.path)
 
 
+@needs_systemd
 def test_unit_that_exists_is_refused_and_nothing_is_left(bundle, root, cid):
     bundle.config["linux"]["cgroupsPath"] = f"system.slice:berth:shared-{cid}"
     assert create(bundle, root, cid).rc == 0
@@ -96,6 +108,7 @@ def test_unit_that_exists_is_refused_and_nothing_is_left(bundle, root, cid):
     ("user:x:y", 'linux.cgroupsPath: "user:x:y": "user" is not a slice name'),
 ])
 def test_bad_cgroups_path(bundle, root, cid, path, message):
+    # Checked before systemd is asked: the same everywhere.
     bundle.config["linux"]["cgroupsPath"] = path
     r = create(bundle, root, cid)
     assert r.rc == 1 and r.err == f'berth: create "{cid}": {message}\n', r
