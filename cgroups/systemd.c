@@ -1,6 +1,5 @@
 #include "cgroups/systemd.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -13,6 +12,7 @@
 
 #include "cgroups/resources.h"
 #include "util/cleanup.h"
+#include "util/dl.h"
 
 #define SYSTEMD_DEST "org.freedesktop.systemd1"
 #define SYSTEMD_PATH "/org/freedesktop/systemd1"
@@ -39,15 +39,7 @@ static struct {
 
 static int load_libsystemd(berth_error **err)
 {
-	if (sd.loaded)
-		return 0;
-	void *h = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		return error_new(err, ENOENT, "--systemd-cgroup: cannot load libsystemd.so.0 (%s)", dlerror());
-	struct {
-		void **slot;
-		const char *name;
-	} symbols[] = {
+	const struct dl_symbol symbols[] = {
 		{ (void **) &sd.bus_new, "sd_bus_new" },
 		{ (void **) &sd.set_address, "sd_bus_set_address" },
 		{ (void **) &sd.start, "sd_bus_start" },
@@ -61,13 +53,7 @@ static int load_libsystemd(berth_error **err)
 		{ (void **) &sd.message_unref, "sd_bus_message_unref" },
 		{ (void **) &sd.error_free, "sd_bus_error_free" },
 	};
-	for (size_t i = 0; i < ARRAY_SIZE(symbols); i++) {
-		*symbols[i].slot = dlsym(h, symbols[i].name);
-		if (!*symbols[i].slot)
-			return error_new(err, ENOENT, "--systemd-cgroup: libsystemd.so.0 has no %s", symbols[i].name);
-	}
-	sd.loaded = true;
-	return 0;
+	return dl_load("libsystemd.so.0", symbols, ARRAY_SIZE(symbols), &sd.loaded, "--systemd-cgroup", err);
 }
 
 /* systemd's own socket when root (no dbus-daemon needed, as systemctl does), else the system bus. */

@@ -9,10 +9,54 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/dl.h"
+
+/*
+ * libmnl, loaded when linux.netDevices needs it: most containers never talk
+ * netlink (loopback is two ioctls), so berth does not link it.
+ */
+#define MNL_FUNCTIONS(X) \
+	X(socket_open2) \
+	X(socket_bind) \
+	X(socket_close) \
+	X(socket_get_portid) \
+	X(socket_sendto) \
+	X(socket_recvfrom) \
+	X(cb_run) \
+	X(nlmsg_put_header) \
+	X(nlmsg_put_extra_header) \
+	X(nlmsg_get_payload) \
+	X(nlmsg_get_payload_offset) \
+	X(nlmsg_get_payload_tail) \
+	X(attr_put) \
+	X(attr_put_strz) \
+	X(attr_put_u32) \
+	X(attr_get_type) \
+	X(attr_get_payload) \
+	X(attr_get_payload_len) \
+	X(attr_ok) \
+	X(attr_next)
+
+static struct {
+	bool loaded;
+#define MNL_SLOT(name) __typeof__(mnl_##name) *name;
+	MNL_FUNCTIONS(MNL_SLOT)
+#undef MNL_SLOT
+} mnl;
+
+static int load_libmnl(berth_error **err)
+{
+#define MNL_SYMBOL(name) { (void **) &mnl.name, "mnl_" #name },
+	const struct dl_symbol symbols[] = { MNL_FUNCTIONS(MNL_SYMBOL) };
+#undef MNL_SYMBOL
+	return dl_load("libmnl.so.0", symbols, ARRAY_SIZE(symbols), &mnl.loaded, "linux.netDevices", err);
+}
 
 /* MNL_SOCKET_BUFFER_SIZE is a runtime value (a VLA); two pages hold any reply berth asks for. */
 #define NL_BUFFER 8192
@@ -25,13 +69,13 @@ struct netlink {
 
 static int netlink_open(struct netlink *nl)
 {
-	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	nl->sock = mnl.socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	nl->seq = (unsigned) time(NULL);
 	if (!nl->sock)
 		return -errno;
-	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+	if (mnl.socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
 		int r = -errno;
-		mnl_socket_close(nl->sock);
+		mnl.socket_close(nl->sock);
 		nl->sock = NULL;
 		return r;
 	}
@@ -41,13 +85,13 @@ static int netlink_open(struct netlink *nl)
 static void netlink_close(struct netlink *nl)
 {
 	if (nl->sock)
-		mnl_socket_close(nl->sock);
+		mnl.socket_close(nl->sock);
 	nl->sock = NULL;
 }
 
 static struct nlmsghdr *netlink_message(struct netlink *nl, uint16_t type, uint16_t flags)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);
+	struct nlmsghdr *nlh = mnl.nlmsg_put_header(nl->buf);
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
 	nlh->nlmsg_seq = ++nl->seq;
@@ -57,14 +101,14 @@ static struct nlmsghdr *netlink_message(struct netlink *nl, uint16_t type, uint1
 /* Send nlh and run cb over the replies until the ack or the dump's end; 0 or -errno (the kernel's). */
 static int netlink_talk(struct netlink *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
-	unsigned seq = nlh->nlmsg_seq, portid = mnl_socket_get_portid(nl->sock);
-	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+	unsigned seq = nlh->nlmsg_seq, portid = mnl.socket_get_portid(nl->sock);
+	if (mnl.socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		ssize_t n = mnl.socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
 		if (n < 0)
 			return -errno;
-		int r = mnl_cb_run(nl->buf, (size_t) n, seq, portid, cb, data);
+		int r = mnl.cb_run(nl->buf, (size_t) n, seq, portid, cb, data);
 		if (r < 0)
 			return errno ? -errno : -EIO;
 		if (r == MNL_CB_STOP)
@@ -75,21 +119,21 @@ static int netlink_talk(struct netlink *nl, struct nlmsghdr *nlh, mnl_cb_t cb, v
 static int link_set(struct netlink *nl, int index, unsigned flags, unsigned change, const char *name, int netns_fd)
 {
 	struct nlmsghdr *nlh = netlink_message(nl, RTM_NEWLINK, NLM_F_ACK);
-	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	struct ifinfomsg *ifm = mnl.nlmsg_put_extra_header(nlh, sizeof(*ifm));
 	ifm->ifi_family = AF_UNSPEC;
 	ifm->ifi_index = index;
 	ifm->ifi_flags = flags;
 	ifm->ifi_change = change;
 	if (name)
-		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+		mnl.attr_put_strz(nlh, IFLA_IFNAME, name);
 	if (netns_fd >= 0)
-		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t) netns_fd);
+		mnl.attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t) netns_fd);
 	return netlink_talk(nl, nlh, NULL, NULL);
 }
 
 static int link_index_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+	const struct ifinfomsg *ifm = mnl.nlmsg_get_payload(nlh);
 	if (nlh->nlmsg_type == RTM_NEWLINK)
 		*(int *) data = ifm->ifi_index;
 	return MNL_CB_OK;
@@ -99,9 +143,9 @@ static int link_index_cb(const struct nlmsghdr *nlh, void *data)
 static int link_index(struct netlink *nl, const char *name)
 {
 	struct nlmsghdr *nlh = netlink_message(nl, RTM_GETLINK, NLM_F_ACK);
-	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	struct ifinfomsg *ifm = mnl.nlmsg_put_extra_header(nlh, sizeof(*ifm));
 	ifm->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl.attr_put_strz(nlh, IFLA_IFNAME, name);
 	int index = 0;
 	int r = netlink_talk(nl, nlh, link_index_cb, &index);
 	if (r < 0)
@@ -111,17 +155,19 @@ static int link_index(struct netlink *nl, const char *name)
 
 int network_loopback_up(berth_error **err)
 {
-	struct netlink *nl = malloc(sizeof(*nl));
-	if (!nl)
-		return error_errno(err, ENOMEM, "bring up lo");
-	int r = netlink_open(nl);
-	if (r == 0) {
-		int index = (int) if_nametoindex("lo");
-		r = index > 0 ? link_set(nl, index, IFF_UP, IFF_UP, NULL, -1) : -(errno ? errno : ENODEV);
-	}
-	netlink_close(nl);
-	free(nl);
-	return r < 0 ? error_errno(err, -r, "bring up lo") : 0;
+	/* Two ioctls on any socket: no netlink, so no rtnetlink socket to open, bind and read an ack from. */
+	_cleanup_close_ int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock < 0)
+		return error_errno(err, errno, "bring up lo: socket");
+	struct ifreq ifr = { .ifr_name = "lo" };
+	if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
+		return error_errno(err, errno, "bring up lo");
+	if (ifr.ifr_flags & IFF_UP)
+		return 0;
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(sock, SIOCSIFFLAGS, &ifr) < 0)
+		return error_errno(err, errno, "bring up lo");
+	return 0;
 }
 
 /* ---- linux.netDevices -------------------------------------------------------------------- */
@@ -143,16 +189,17 @@ struct address_list {
 static int address_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct address_list *list = data;
-	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct ifaddrmsg *ifa = mnl.nlmsg_get_payload(nlh);
 	if (nlh->nlmsg_type != RTM_NEWADDR || (int) ifa->ifa_index != list->index)
 		return MNL_CB_OK;
 	struct saved_address a = { .ifa = *ifa, .flags = ifa->ifa_flags };
 	size_t size = ifa->ifa_family == AF_INET6 ? 16 : 4;
 	const struct nlattr *attr;
-	mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
-		uint16_t type = mnl_attr_get_type(attr);
-		const void *payload = mnl_attr_get_payload(attr);
-		size_t len = mnl_attr_get_payload_len(attr);
+	for (attr = mnl.nlmsg_get_payload_offset(nlh, sizeof(*ifa));
+	     mnl.attr_ok(attr, (int) ((char *) mnl.nlmsg_get_payload_tail(nlh) - (char *) attr)); attr = mnl.attr_next(attr)) {
+		uint16_t type = mnl.attr_get_type(attr);
+		const void *payload = mnl.attr_get_payload(attr);
+		size_t len = mnl.attr_get_payload_len(attr);
 		if (type == IFA_FLAGS && len == 4)
 			memcpy(&a.flags, payload, 4);
 		else if (type == IFA_LOCAL && len == size)
@@ -172,7 +219,7 @@ static int address_cb(const struct nlmsghdr *nlh, void *data)
 static int addresses_save(struct netlink *nl, struct address_list *list)
 {
 	struct nlmsghdr *nlh = netlink_message(nl, RTM_GETADDR, NLM_F_DUMP);
-	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	struct ifaddrmsg *ifa = mnl.nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = AF_UNSPEC;
 	return netlink_talk(nl, nlh, address_cb, list);
 }
@@ -181,16 +228,16 @@ static int address_add(struct netlink *nl, int index, const struct saved_address
 {
 	size_t size = a->ifa.ifa_family == AF_INET6 ? 16 : 4;
 	struct nlmsghdr *nlh = netlink_message(nl, RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
-	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	struct ifaddrmsg *ifa = mnl.nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	*ifa = a->ifa;
 	ifa->ifa_index = (uint32_t) index;
 	if (a->has_local)
-		mnl_attr_put(nlh, IFA_LOCAL, size, a->local);
+		mnl.attr_put(nlh, IFA_LOCAL, size, a->local);
 	if (a->has_address)
-		mnl_attr_put(nlh, IFA_ADDRESS, size, a->address);
+		mnl.attr_put(nlh, IFA_ADDRESS, size, a->address);
 	if (a->has_broadcast)
-		mnl_attr_put(nlh, IFA_BROADCAST, 4, a->broadcast);
-	mnl_attr_put_u32(nlh, IFA_FLAGS, a->flags);
+		mnl.attr_put(nlh, IFA_BROADCAST, 4, a->broadcast);
+	mnl.attr_put_u32(nlh, IFA_FLAGS, a->flags);
 	return netlink_talk(nl, nlh, NULL, NULL);
 }
 
@@ -264,10 +311,13 @@ int network_move_devices(const struct oci_linux *l, int netns_fd, berth_error **
 {
 	if (!l || !l->net_devices.len)
 		return 0;
+	int r = load_libmnl(err);
+	if (r < 0)
+		return r;
 	struct netlink *nl = calloc(2, sizeof(*nl));
 	if (!nl)
 		return error_errno(err, ENOMEM, "linux.netDevices");
-	int r = netlink_open(&nl[0]);
+	r = netlink_open(&nl[0]);
 	if (r < 0)
 		r = error_errno(err, -r, "linux.netDevices: open netlink");
 	else if ((r = netlink_open_in(&nl[1], netns_fd)) < 0)
