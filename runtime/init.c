@@ -76,6 +76,17 @@ static int apply_sysctl(int rootfd, const struct oci_linux *l, berth_error **err
 	return 0;
 }
 
+/*
+ * Whether the init stops, mounts done, for berth to run prestart and
+ * createRuntime hooks and move linux.netDevices in (SYNC_HOOKS). Without
+ * those the round trip, two context switches, is skipped.
+ */
+static bool asks_berth_now(const struct oci_config *c)
+{
+	return (c->hooks && (c->hooks->prestart.len || c->hooks->create_runtime.len)) ||
+	       (c->linux_config && c->linux_config->net_devices.len);
+}
+
 static int setup_rootfs(const struct init_context *ctx, const char *state_json, berth_error **err)
 {
 	const struct oci_config *c = ctx->config;
@@ -105,13 +116,16 @@ static int setup_rootfs(const struct init_context *ctx, const char *state_json, 
 	}
 
 	/* runtime-spec: prestart and createRuntime run now, in berth; createContainer here, before the pivot. */
-	struct sync_msg reply;
-	int r = sync_send(ctx->sync_fd, SYNC_HOOKS, 0, NULL, -1);
-	if (r < 0)
-		return error_errno(err, -r, "ask for the createRuntime hooks");
-	r = sync_recv(ctx->sync_fd, &reply, NULL);
-	if (r < 0 || reply.type != SYNC_HOOKS_DONE)
-		return r < 0 ? error_errno(err, -r, "wait for the createRuntime hooks") : -ECANCELED;
+	int r;
+	if (asks_berth_now(c)) {
+		struct sync_msg reply;
+		r = sync_send(ctx->sync_fd, SYNC_HOOKS, 0, NULL, -1);
+		if (r < 0)
+			return error_errno(err, -r, "ask for the createRuntime hooks");
+		r = sync_recv(ctx->sync_fd, &reply, NULL);
+		if (r < 0 || reply.type != SYNC_HOOKS_DONE)
+			return r < 0 ? error_errno(err, -r, "wait for the createRuntime hooks") : -ECANCELED;
+	}
 	if (c->hooks) {
 		r = hooks_run(&c->hooks->create_container, "createContainer", state_json, err);
 		if (r < 0)
