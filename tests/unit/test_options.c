@@ -7,8 +7,10 @@
 
 /* cli_parse reorders argv in place, as main's argv: give it writable copies of the literals. */
 static char *argv_store[16], *argv_owned[16]; /* parse reorders the first; the second is for freeing */
+static void free_argv(void);
 static char **make_argv(const char *const *words, int n)
 {
+	free_argv(); /* a test may build several */
 	for (int i = 0; i < n; i++)
 		argv_store[i] = argv_owned[i] = strdup(words[i]);
 	return argv_store;
