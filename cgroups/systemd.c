@@ -19,40 +19,37 @@
 #define SYSTEMD_MANAGER "org.freedesktop.systemd1.Manager"
 #define CALL_TIMEOUT_USEC (10 * 1000 * 1000ULL)
 
-/* The part of sd-bus berth uses, resolved from libsystemd.so.0 on first use. */
+/*
+ * The part of sd-bus berth uses, resolved from libsystemd.so.0 on first use:
+ * X(slot, symbol), each slot typed from sd-bus's own prototype (as libmnl's in
+ * namespaces/network.c).
+ */
+#define SD_FUNCTIONS(X) \
+	X(bus_new, sd_bus_new) \
+	X(set_address, sd_bus_set_address) \
+	X(start, sd_bus_start) \
+	X(open_system, sd_bus_open_system) \
+	X(close_unref, sd_bus_flush_close_unref) \
+	X(new_method_call, sd_bus_message_new_method_call) \
+	X(append, sd_bus_message_append) \
+	X(open_container, sd_bus_message_open_container) \
+	X(close_container, sd_bus_message_close_container) \
+	X(call, sd_bus_call) \
+	X(message_unref, sd_bus_message_unref) \
+	X(error_free, sd_bus_error_free)
+
 static struct {
 	bool loaded;
-	int (*bus_new)(sd_bus **ret);
-	int (*set_address)(sd_bus *bus, const char *address);
-	int (*start)(sd_bus *bus);
-	int (*open_system)(sd_bus **ret);
-	sd_bus *(*close_unref)(sd_bus *bus);
-	int (*new_method_call)(sd_bus *bus, sd_bus_message **m, const char *destination, const char *path,
-			       const char *interface, const char *member);
-	int (*append)(sd_bus_message *m, const char *types, ...);
-	int (*open_container)(sd_bus_message *m, char type, const char *contents);
-	int (*close_container)(sd_bus_message *m);
-	int (*call)(sd_bus *bus, sd_bus_message *m, uint64_t usec, sd_bus_error *ret_error, sd_bus_message **reply);
-	sd_bus_message *(*message_unref)(sd_bus_message *m);
-	void (*error_free)(sd_bus_error *e);
+#define SD_SLOT(slot, symbol) __typeof__(symbol) *slot;
+	SD_FUNCTIONS(SD_SLOT)
+#undef SD_SLOT
 } sd;
 
 static int load_libsystemd(berth_error **err)
 {
-	const struct dl_symbol symbols[] = {
-		{ (void **) &sd.bus_new, "sd_bus_new" },
-		{ (void **) &sd.set_address, "sd_bus_set_address" },
-		{ (void **) &sd.start, "sd_bus_start" },
-		{ (void **) &sd.open_system, "sd_bus_open_system" },
-		{ (void **) &sd.close_unref, "sd_bus_flush_close_unref" },
-		{ (void **) &sd.new_method_call, "sd_bus_message_new_method_call" },
-		{ (void **) &sd.append, "sd_bus_message_append" },
-		{ (void **) &sd.open_container, "sd_bus_message_open_container" },
-		{ (void **) &sd.close_container, "sd_bus_message_close_container" },
-		{ (void **) &sd.call, "sd_bus_call" },
-		{ (void **) &sd.message_unref, "sd_bus_message_unref" },
-		{ (void **) &sd.error_free, "sd_bus_error_free" },
-	};
+#define SD_SYMBOL(slot, symbol) { (void **) &sd.slot, #symbol },
+	const struct dl_symbol symbols[] = { SD_FUNCTIONS(SD_SYMBOL) };
+#undef SD_SYMBOL
 	return dl_load("libsystemd.so.0", symbols, ARRAY_SIZE(symbols), &sd.loaded, "--systemd-cgroup", err);
 }
 
