@@ -15,10 +15,8 @@ static int run_create(const struct global_options *global, const struct cli_args
 	r = container_create(&o, &created, err);
 	if (r < 0)
 		return r;
-	/* The init is our child: exiting hands it to the caller's subreaper (the shim, conmon). */
-	close(created.pidfd);
-	if (created.pty_master >= 0)
-		close(created.pty_master);
+	/* The init is our child: exiting hands it to the caller's subreaper (the shim, conmon), and lets it wait for start. */
+	created_container_close(&created);
 	return 0;
 }
 

@@ -27,24 +27,19 @@ static int run_run(const struct global_options *global, const struct cli_args *a
 	if (r < 0)
 		return r;
 	if (created.pty_master >= 0 && detach) {
-		close(created.pty_master);
-		close(created.pidfd);
 		(void) container_delete(o.root, o.id, true, NULL, NULL);
+		created_container_close(&created);
 		return error_new(err, EINVAL, "run: --detach with terminal: true needs --console-socket");
 	}
-	r = container_start(o.root, o.id, err);
+	r = container_start(o.root, o.id, TAKE_PTR(created.hold), err);
 	if (r < 0 || detach) {
 		if (r < 0)
 			(void) container_delete(o.root, o.id, true, NULL, NULL);
-		close(created.pidfd);
-		if (created.pty_master >= 0)
-			close(created.pty_master);
+		created_container_close(&created);
 		return r;
 	}
 	int status = supervise(created.pidfd, created.pty_master);
-	close(created.pidfd);
-	if (created.pty_master >= 0)
-		close(created.pty_master);
+	created_container_close(&created);
 	if (!cli_flag(args, OPT_KEEP)) {
 		uint64_t oom_kills = 0;
 		r = container_delete(o.root, o.id, true, &oom_kills, err);

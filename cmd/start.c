@@ -4,7 +4,7 @@
 
 static int run_start(const struct global_options *global, const struct cli_args *args, berth_error **err)
 {
-	return container_start(global->root, args->positional[0], err);
+	return container_start(global->root, args->positional[0], NULL, err);
 }
 
 const struct cli_command cmd_start = {

@@ -67,6 +67,15 @@ int child_enter_process(const struct oci_process *p, char **ret_executable, bert
 	return r;
 }
 
+int child_send_pty(int sync_fd, int master, berth_error **err)
+{
+	int r = sync_send(sync_fd, SYNC_PTY, 0, NULL, master);
+	close(master);
+	if (r < 0)
+		return error_errno(err, -r, "send the pty to berth");
+	return sync_expect(sync_fd, SYNC_ACK, NULL, err);
+}
+
 int child_load_seccomp(int sync_fd, const struct seccomp_program *seccomp, berth_error **err)
 {
 	int notify_fd = -1;
@@ -75,5 +84,7 @@ int child_load_seccomp(int sync_fd, const struct seccomp_program *seccomp, berth
 		return r;
 	r = sync_send(sync_fd, SYNC_SECCOMP, 0, NULL, notify_fd);
 	close(notify_fd);
-	return r < 0 ? error_errno(err, -r, "send the seccomp notify fd to berth") : 0;
+	if (r < 0)
+		return error_errno(err, -r, "send the seccomp notify fd to berth");
+	return sync_expect(sync_fd, SYNC_ACK, NULL, err);
 }

@@ -34,6 +34,9 @@ int child_prepare_fds(int preserve_fds, int keep_fd, berth_error **err);
  */
 int child_enter_process(const struct oci_process *p, char **ret_executable, berth_error **err);
 
+/* Hand the pty master to berth over sync_fd (closing ours) and wait for its SYNC_ACK. */
+int child_send_pty(int sync_fd, int master, berth_error **err);
+
 /* Load the filter berth compiled; a notify fd goes over sync_fd to berth (which hands it to listenerPath). */
 struct seccomp_program;
 int child_load_seccomp(int sync_fd, const struct seccomp_program *seccomp, berth_error **err);

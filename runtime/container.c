@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -26,6 +27,7 @@
 #include "namespaces/namespaces.h"
 #include "namespaces/network.h"
 #include "namespaces/userns.h"
+#include "runtime/clone.h"
 #include "runtime/console.h"
 #include "runtime/control.h"
 #include "runtime/prepare.h"
@@ -58,26 +60,92 @@ static char **build_env(const struct oci_process *p, bool listen_fds, int n_list
 }
 
 /*
- * clone3 with a pidfd; with cgroup_fd >= 0 the child is born in that cgroup2
- * directory (CLONE_INTO_CGROUP). *ret_born_in_cgroup says whether that worked.
+ * An init that shares berth's memory (CLONE_VM: no page tables to copy, no
+ * copy-on-write faults in either process) reads, until it execs, the config
+ * and the environment berth built; it runs on a stack of its own. berth keeps
+ * those here, with its end of the sync socket. Until the init is released the
+ * two take turns on the socket (sync.h) and never run at once: glibc's malloc
+ * takes no locks in a single-threaded process, and errno is one variable for
+ * both. The init is released when berth will touch no memory until the init's
+ * exec closes the socket: run sends SYNC_RELEASE and waits for that; create's
+ * berth exits, and the kernel closes its end (EOF) only after it has left the
+ * memory.
  */
-pid_t clone_into(unsigned long flags, int cgroup_fd, int *ret_pidfd, bool *ret_born_in_cgroup)
+struct init_hold {
+	int sync_fd;
+	bool shared;
+	struct oci_config *config;
+	char **env;
+	struct child_stack stack;
+	/* The kernel sets a process' oom_score_adj for every user of its memory: berth's own comes back after the exec. */
+	int oom_score_adj;
+	bool restore_oom_score_adj;
+	int dumpable;
+	struct init_hold *next;
+};
+
+/* Holds whose init may still read them after this process is gone; nothing frees them. */
+static struct init_hold *held_until_exit;
+
+static void init_hold_free(struct init_hold *h)
 {
-	struct clone_args args = {
-		.flags = flags | CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
-		.pidfd = (uint64_t) (uintptr_t) ret_pidfd,
-		.exit_signal = SIGCHLD,
-		.cgroup = cgroup_fd >= 0 ? (uint64_t) cgroup_fd : 0,
-	};
-	pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
-	*ret_born_in_cgroup = pid >= 0 && cgroup_fd >= 0;
-	if (pid < 0 && cgroup_fd >= 0) {
-		/* A kernel (or a cgroup) that refuses CLONE_INTO_CGROUP: born outside, moved in after. */
-		args.flags &= ~(unsigned long long) CLONE_INTO_CGROUP;
-		args.cgroup = 0;
-		pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+	if (!h)
+		return;
+	if (h->sync_fd >= 0)
+		close(h->sync_fd);
+	oci_config_free(h->config);
+	free(h->env);
+	child_stack_free(&h->stack);
+	free(h);
+}
+
+/* Whether the init no longer uses berth's memory: it has exec'd or exited, closing its end of the socket. */
+static bool init_left(const struct init_hold *h)
+{
+	struct pollfd p = { .fd = h->sync_fd, .events = POLLIN };
+	return !h->shared || (poll(&p, 1, 0) == 1 && (p.revents & POLLHUP));
+}
+
+/* Done with h: freed, or (an init still reading it) kept until this process exits, which releases the init. */
+static void init_hold_drop(struct init_hold *h)
+{
+	if (h && !init_left(h)) {
+		h->next = held_until_exit;
+		held_until_exit = h;
+		return;
 	}
-	return pid;
+	init_hold_free(h);
+}
+
+/* run: let the init go on to its exec, and wait, touching nothing, until it has. */
+static void init_hold_release(struct init_hold *h)
+{
+	if (sync_send(h->sync_fd, SYNC_RELEASE, 0, NULL, -1) == 0) {
+		struct sync_msg msg;
+		while (sync_recv(h->sync_fd, &msg, NULL) == 0)
+			;
+	}
+	if (h->shared) {
+		if (h->restore_oom_score_adj)
+			(void) proc_self_set_oom_score_adj(h->oom_score_adj);
+		(void) prctl(PR_SET_DUMPABLE, h->dumpable, 0, 0, 0);
+	}
+	init_hold_free(h);
+}
+
+void created_container_close(struct created_container *c)
+{
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	if (c->pty_master >= 0)
+		close(c->pty_master);
+	init_hold_drop(c->hold);
+	*c = (struct created_container){ .pid = -1, .pidfd = -1, .pty_master = -1 };
+}
+
+static void init_entry(void *ctx)
+{
+	init_main(ctx);
 }
 
 /* berth's side of the setup conversation, from the clone to "ready". */
@@ -150,6 +218,9 @@ static int serve_init(struct container *c, const struct oci_config *config, cons
 					return r;
 			} else
 				ret->pty_master = fd;
+			r = sync_ack(sync_fd, err);
+			if (r < 0)
+				return r;
 			break;
 		case SYNC_SECCOMP: {
 			_cleanup_free_ char *state = NULL;
@@ -158,6 +229,7 @@ static int serve_init(struct container *c, const struct oci_config *config, cons
 				r = seccomp_send_listener(config->linux_config->seccomp, fd, state,
 							  (int) c->state->init_pid.value, err);
 			close(fd);
+			r = r < 0 ? r : sync_ack(sync_fd, err);
 			if (r < 0)
 				return r;
 			break;
@@ -187,12 +259,17 @@ int container_create(const struct create_options *o, struct created_container *r
 	for (int i = 0; i < OCI_NS_COUNT; i++)
 		ns.join_fds[i] = -1;
 	*ret = (struct created_container){ .pid = -1, .pidfd = -1, .pty_master = -1 };
+	_cleanup_free_ struct init_hold *hold = calloc(1, sizeof(*hold));
+	if (!hold)
+		return error_errno(err, ENOMEM, "create");
+	hold->sync_fd = -1;
 	r = prepare(o, &prep, err);
 	if (r < 0) {
 		prepared_clear(&prep);
 		return r;
 	}
 	struct oci_config *config = prep.config;
+	size_t n_mounts = config->mounts.len;
 	struct container c = prep.c;  /* a view: prep owns it */
 	struct berth_container_state *s = c.state;
 	struct cgroup_set cgroups = prep.cgroups;
@@ -275,9 +352,23 @@ int container_create(const struct create_options *o, struct created_container *r
 		namespace_children_restore(&saved);
 		goto fail;
 	}
+	/* A task cannot share its memory with one in another time namespace (the vDSO's clock data differs). */
+	hold->shared = clone_shared_supported() && ns.join_fds[OCI_NS_TIME] < 0 && !(ns.new_flags & CLONE_NEWTIME);
+	if (hold->shared) {
+		hold->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+		hold->restore_oom_score_adj = config->process->oom_score_adj.set &&
+					      proc_self_oom_score_adj(&hold->oom_score_adj) == 0;
+		r = child_stack_new(&hold->stack);
+		if (r < 0) {
+			r = error_errno(err, -r, "allocate the container init's stack");
+			namespace_children_restore(&saved);
+			goto fail;
+		}
+	}
 	cgroup_fd = cgroup_set_open_v2(&cgroups);
 	bool born_in_cgroup = false;
-	pid_t pid = clone_into(flags, cgroup_fd, &pidfd, &born_in_cgroup);
+	pid_t pid = hold->shared ? clone_shared(flags, cgroup_fd, &hold->stack, init_entry, &ctx, &pidfd, &born_in_cgroup)
+				 : clone_into(flags, cgroup_fd, &pidfd, &born_in_cgroup);
 	int clone_errno = errno;
 	if (pid == 0)
 		init_main(&ctx);
@@ -329,6 +420,10 @@ int container_create(const struct create_options *o, struct created_container *r
 	}
 	ret->pid = pid;
 	ret->pidfd = TAKE_FD(pidfd);
+	hold->sync_fd = TAKE_FD(sv[0]);
+	hold->config = TAKE_PTR(prep.config);
+	hold->env = TAKE_PTR(env);
+	ret->hold = TAKE_PTR(hold);
 	r = 0;
 	goto out;
 fail:
@@ -336,36 +431,45 @@ fail:
 		close(ret->pty_master);
 		ret->pty_master = -1;
 	}
-	undo_create(&prep.c, &prep.cgroups, pidfd);
+	/* The init is dead (reaped or a zombie) unless it outlived the wait: only then may its stack go. */
+	if (!undo_create(&prep.c, &prep.cgroups, pidfd) && hold->shared) {
+		hold->sync_fd = TAKE_FD(sv[0]);
+		init_hold_drop(TAKE_PTR(hold));
+	} else
+		child_stack_free(&hold->stack);
 out:
 	if (sv[0] >= 0)
 		close(sv[0]);
 	if (sv[1] >= 0)
 		close(sv[1]);
 	namespace_plan_close(&ns);
-	idmap_mounts_close(mount_fds, config->mounts.len);
+	idmap_mounts_close(mount_fds, n_mounts);
 	seccomp_program_clear(&seccomp);
 	prepared_clear(&prep);
 	return r;
 }
 
-int container_start(const char *root, const char *id, berth_error **err)
+int container_start(const char *root, const char *id, struct init_hold *hold, berth_error **err)
 {
 	struct container c;
 	_cleanup_config_ struct oci_config *config = NULL;
 	int r = container_open(root, id, true, &c, err);
-	if (r < 0)
+	if (r < 0) {
+		init_hold_drop(hold);
 		return r;
+	}
 	enum oci_status status = container_status(&c);
 	if (status != OCI_STATUS_CREATED) {
 		r = status == OCI_STATUS_STOPPED ? error_new(err, EINVAL, "cannot start a container that has stopped")
 		    : status == OCI_STATUS_RUNNING ? error_new(err, EINVAL, "cannot start an already running container")
 						   : error_new(err, EINVAL, "cannot start a container in the %s state",
 							       oci_status_names[status]);
+		init_hold_drop(hold);
 		container_close(&c);
 		return r;
 	}
-	r = container_load_config(&c, &config, err);
+	if (!hold)
+		r = container_load_config(&c, &config, err);
 	if (r < 0) {
 		container_close(&c);
 		return r;
@@ -375,8 +479,14 @@ int container_start(const char *root, const char *id, berth_error **err)
 	_cleanup_close_ int fd = openat(c.dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 || write(fd, "0", 1) != 1) {
 		r = error_errno(err, errno == ENXIO ? ESRCH : errno, "start \"%s\"", id);
+		init_hold_drop(hold);
 		container_close(&c);
 		return r;
+	}
+	if (hold) {
+		/* Ours once the init has exec'd: it reads the config until then. */
+		config = TAKE_PTR(hold->config);
+		init_hold_release(hold);
 	}
 	fault_point("start:after-fifo");
 	(void) unlinkat(c.dirfd, "exec.fifo", 0);

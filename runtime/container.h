@@ -23,20 +23,31 @@ struct create_options {
 	bool rootless;              /* cgroups berth may not create are done without (--rootless) */
 };
 
+/* What the init may still read of berth's memory until it execs (runtime/container.c). */
+struct init_hold;
+
 struct created_container {
 	pid_t pid;        /* host pid of the init */
 	int pidfd;        /* a pidfd of the init (owned by the caller) */
 	int pty_master;   /* terminal without --console-socket (run): the master, else -1 */
+	struct init_hold *hold; /* for container_start (run), or created_container_close */
 };
-
-/* clone3 with a pidfd, born in cgroup_fd (cgroup2, CLONE_INTO_CGROUP) where the kernel allows; see container.c. */
-pid_t clone_into(unsigned long flags, int cgroup_fd, int *ret_pidfd, bool *ret_born_in_cgroup);
 
 /* create: everything up to "waiting for start". On failure nothing is left behind. */
 int container_create(const struct create_options *o, struct created_container *ret, berth_error **err);
 
-/* start: let the init exec the user's program; then poststart hooks. */
-int container_start(const char *root, const char *id, berth_error **err);
+/*
+ * Close what create handed back. An init that shares berth's memory and has
+ * not exec'd yet is released only when this process exits: call it last.
+ */
+void created_container_close(struct created_container *c);
+
+/*
+ * start: let the init exec the user's program; then poststart hooks. hold
+ * (run: the one create returned, taken over; else NULL): berth waits for the
+ * init's exec and uses the config it already has.
+ */
+int container_start(const char *root, const char *id, struct init_hold *hold, berth_error **err);
 
 /* kill: one signal to the init, or with all to every process of the container's cgroup. */
 int container_kill(const char *root, const char *id, int sig, bool all, berth_error **err);

@@ -16,6 +16,7 @@
 #include "cgroups/cgroup.h"
 #include "namespaces/namespaces.h"
 #include "runtime/child.h"
+#include "runtime/clone.h"
 #include "runtime/console.h"
 #include "runtime/exe_guard.h"
 #include "runtime/container.h"
@@ -69,10 +70,9 @@ static int exec_setup(const struct exec_child *x, char **ret_executable, berth_e
 		r = console_setup(p->console_size, false, &master, err);
 		if (r < 0)
 			return r;
-		r = sync_send(x->sync_fd, SYNC_PTY, 0, NULL, master);
-		close(master);
+		r = child_send_pty(x->sync_fd, master, err);
 		if (r < 0)
-			return error_errno(err, -r, "send the pty to berth");
+			return r;
 	}
 	r = process_apply_limits(p, NULL, err);
 	if (r < 0)
@@ -265,12 +265,14 @@ int container_exec(const struct exec_options *o, struct exec_result *ret, berth_
 			if (r == 0)
 				r = seccomp_send_listener(config->linux_config->seccomp, fd, state_json, pid, err);
 			close(fd);
+			r = r < 0 ? r : sync_ack(sv[0], err);
 		} else if (msg.type == SYNC_PTY && fd >= 0) {
 			if (o->console_socket) {
 				r = console_send(o->console_socket, fd, err);
 				close(fd);
 			} else
 				ret->pty_master = fd;
+			r = r < 0 ? r : sync_ack(sv[0], err);
 		} else {
 			if (fd >= 0)
 				close(fd);

@@ -211,10 +211,9 @@ static int init_setup(const struct init_context *ctx, char *state_json, char **r
 		r = console_setup(p->console_size, true, &master, err);
 		if (r < 0)
 			return r;
-		r = sync_send(ctx->sync_fd, SYNC_PTY, 0, NULL, master);
-		close(master);
+		r = child_send_pty(ctx->sync_fd, master, err);
 		if (r < 0)
-			return error_errno(err, -r, "send the pty to berth");
+			return r;
 	} else if (setsid() < 0)
 		/* Its own session, as with a terminal: nothing ties it to the caller's, and criu can dump it. */
 		return error_errno(err, errno, "setsid");
@@ -251,8 +250,25 @@ static int init_setup(const struct init_context *ctx, char *state_json, char **r
 	return seccomp && nnp ? child_load_seccomp(ctx->sync_fd, seccomp, err) : 0;
 }
 
-void init_main(const struct init_context *ctx)
+/*
+ * Wait until berth touches none of the memory we may share (see
+ * runtime/container.c): run says so and waits for our exec (SYNC_RELEASE);
+ * create's berth simply exits (EOF).
+ */
+static void wait_for_release(int sync_fd)
 {
+	struct sync_msg msg;
+	int r = sync_recv(sync_fd, &msg, NULL);
+	if (r == -EPIPE || (r == 0 && msg.type == SYNC_RELEASE))
+		return;
+	_exit(1);
+}
+
+void init_main(const struct init_context *berths_ctx)
+{
+	/* Ours, on our stack: berth's copy is gone once create returns (the config and env stay; see init_hold). */
+	const struct init_context own = *berths_ctx;
+	const struct init_context *ctx = &own;
 	const struct oci_process *p = ctx->config->process;
 	_cleanup_error_ berth_error *err = NULL;
 	char state_json[sizeof(((struct sync_msg *) 0)->text)];
@@ -280,6 +296,7 @@ void init_main(const struct init_context *ctx)
 	struct sync_msg msg;
 	if (sync_recv(ctx->sync_fd, &msg, NULL) < 0 || msg.type != SYNC_COMMITTED)
 		_exit(1);
+	wait_for_release(ctx->sync_fd);
 
 	/* Block until `start` writes to the fifo; EOF or an error means nobody will. */
 	ssize_t n;

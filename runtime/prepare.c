@@ -82,12 +82,13 @@ static int check_runnable(const struct oci_config *c, const char *label, berth_e
 
 /* The process' environment, plus LISTEN_FDS/LISTEN_PID for socket activation (as runc passes them). */
 /* Kill the init (and its cgroup), wait for it to go, remove cgroups and state: create's undo. */
-void undo_create(struct container *c, struct cgroup_set *cgroups, int pidfd)
+bool undo_create(struct container *c, struct cgroup_set *cgroups, int pidfd)
 {
+	bool gone = true;
 	if (pidfd >= 0) {
 		pidfd_send(pidfd, SIGKILL);
 		struct pollfd p = { .fd = pidfd, .events = POLLIN };
-		(void) poll(&p, 1, 5000);
+		gone = poll(&p, 1, 5000) == 1;
 		siginfo_t info;
 		(void) waitid(P_PIDFD, (id_t) pidfd, &info, WEXITED | WNOHANG);
 	}
@@ -101,6 +102,7 @@ void undo_create(struct container *c, struct cgroup_set *cgroups, int pidfd)
 		(void) cgroup_set_remove(cgroups, NULL);
 	}
 	(void) container_remove_dir(c, NULL);
+	return gone;
 }
 
 void prepared_clear(struct prepared *p)

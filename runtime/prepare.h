@@ -28,7 +28,10 @@ int prepare(const struct create_options *o, struct prepared *p, berth_error **er
 /* The init runs: record it with its status, its cgroups, and write the pid file. */
 int commit(struct prepared *p, const struct create_options *o, pid_t pid, enum oci_status status, berth_error **err);
 
-/* Kill what runs (pidfd may be -1), remove the cgroups and the state directory. */
-void undo_create(struct container *c, struct cgroup_set *cgroups, int pidfd);
+/*
+ * Kill what runs (pidfd may be -1), remove the cgroups and the state
+ * directory. Returns whether the init is dead (false: it outlived the wait).
+ */
+bool undo_create(struct container *c, struct cgroup_set *cgroups, int pidfd);
 
 void prepared_clear(struct prepared *p);

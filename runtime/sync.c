@@ -75,3 +75,9 @@ int sync_expect(int fd, enum sync_type type, int *ret_fd, berth_error **err)
 		return error_new(err, EPROTO, "container init: unexpected message %u (wanted %u)", msg.type, type);
 	return 0;
 }
+
+int sync_ack(int fd, berth_error **err)
+{
+	int r = sync_send(fd, SYNC_ACK, 0, NULL, -1);
+	return r < 0 ? error_errno(err, -r, "answer the container's process") : 0;
+}

@@ -3,6 +3,8 @@
  * SOCK_SEQPACKET socketpair whose messages may carry one fd (the pty master).
  * Errors in the init travel back as text, so the caller sees the cause
  * ("mount \"proc\" on \"/proc\": Operation not permitted"), never a bare EOF.
+ * Strictly turn by turn: whoever sent waits for the answer, so an init that
+ * shares berth's memory never runs while berth does (runtime/container.c).
  */
 #pragma once
 
@@ -14,11 +16,13 @@ enum sync_type {
 	SYNC_GO = 1,       /* berth -> init: mappings written, cgroups joined; set up */
 	SYNC_HOOKS,        /* init -> berth: mounts done; run prestart/createRuntime now */
 	SYNC_HOOKS_DONE,   /* berth -> init */
-	SYNC_PTY,          /* init -> berth: the pty master (fd attached) */
-	SYNC_SECCOMP,      /* init -> berth: the seccomp notify fd (attached), for listenerPath */
+	SYNC_PTY,          /* init -> berth: the pty master (fd attached); berth answers SYNC_ACK */
+	SYNC_SECCOMP,      /* init -> berth: the seccomp notify fd (attached), for listenerPath; SYNC_ACK */
 	SYNC_READY,        /* init -> berth: waiting for start */
 	SYNC_ERROR,        /* either way: code + message */
 	SYNC_COMMITTED,    /* berth -> init: state.json is saved; outlive berth from now on */
+	SYNC_ACK,          /* berth -> init: done with what the init sent */
+	SYNC_RELEASE,      /* berth -> init (run): berth waits, touching nothing, until the init execs */
 };
 
 struct sync_msg {
@@ -34,6 +38,9 @@ int sync_recv(int fd, struct sync_msg *msg, int *ret_fd);
 
 /* Send err as SYNC_ERROR. */
 void sync_send_error(int fd, const berth_error *err);
+
+/* Answer the init's last message (SYNC_ACK). */
+int sync_ack(int fd, berth_error **err);
 
 /* Wait for a message of the given type; SYNC_ERROR from the peer becomes *err. */
 int sync_expect(int fd, enum sync_type type, int *ret_fd, berth_error **err);

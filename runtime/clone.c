@@ -1,0 +1,139 @@
+#include "runtime/clone.h"
+
+#include <errno.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* The init's deepest call chains (hooks, path resolution, error text) use a few tens of KiB; only touched pages cost. */
+#define CHILD_STACK_SIZE (1024 * 1024)
+#define GUARD_SIZE 4096
+
+typedef long (*clone3_fn)(struct clone_args *args, void (*fn)(void *), void *arg);
+
+static long clone3_forklike(struct clone_args *args, void (*fn)(void *), void *arg)
+{
+	(void) fn;
+	(void) arg;
+	return syscall(SYS_clone3, args, sizeof(*args));
+}
+
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+/*
+ * clone3 with a new stack: the child cannot return through syscall()'s frame,
+ * which is on the parent's stack, so it calls fn right after the syscall
+ * instruction. The kernel starts it with the parent's registers (fn and arg
+ * in r12/r13) and rsp at the 16-byte aligned top of the new stack.
+ */
+static long clone3_on_stack(struct clone_args *args, void (*fn)(void *), void *arg)
+{
+	register void (*r12)(void *) __asm__("r12") = fn;
+	register void *r13 __asm__("r13") = arg;
+	long ret = SYS_clone3;
+	__asm__ volatile("syscall\n\t"
+			 "test %%rax, %%rax\n\t"
+			 "jnz 1f\n\t"
+			 "xor %%ebp, %%ebp\n\t"
+			 "mov %%r13, %%rdi\n\t"
+			 "call *%%r12\n\t"
+			 "ud2\n"
+			 "1:"
+			 : "+a"(ret)
+			 : "D"(args), "S"(sizeof(*args)), "r"(r12), "r"(r13)
+			 : "rcx", "r11", "memory");
+	if (ret < 0) {
+		errno = (int) -ret;
+		return -1;
+	}
+	return ret;
+}
+
+bool clone_shared_supported(void)
+{
+	return true;
+}
+#else
+/*
+ * Elsewhere (and under AddressSanitizer, which cannot follow a second stack in
+ * one address space) the init is forked: clone_shared is not used.
+ */
+static long clone3_on_stack(struct clone_args *args, void (*fn)(void *), void *arg)
+{
+	(void) args;
+	(void) fn;
+	(void) arg;
+	errno = ENOSYS;
+	return -1;
+}
+
+bool clone_shared_supported(void)
+{
+	return false;
+}
+#endif
+
+static pid_t clone_with(clone3_fn call, struct clone_args *args, int cgroup_fd, void (*fn)(void *), void *arg,
+			bool *ret_born_in_cgroup)
+{
+	if (cgroup_fd >= 0) {
+		args->flags |= CLONE_INTO_CGROUP;
+		args->cgroup = (uint64_t) cgroup_fd;
+	}
+	pid_t pid = (pid_t) call(args, fn, arg);
+	*ret_born_in_cgroup = pid >= 0 && cgroup_fd >= 0;
+	if (pid < 0 && cgroup_fd >= 0) {
+		/* A kernel (or a cgroup) that refuses CLONE_INTO_CGROUP: born outside, moved in after. */
+		args->flags &= ~(unsigned long long) CLONE_INTO_CGROUP;
+		args->cgroup = 0;
+		pid = (pid_t) call(args, fn, arg);
+	}
+	return pid;
+}
+
+pid_t clone_into(unsigned long flags, int cgroup_fd, int *ret_pidfd, bool *ret_born_in_cgroup)
+{
+	struct clone_args args = {
+		.flags = flags | CLONE_PIDFD,
+		.pidfd = (uint64_t) (uintptr_t) ret_pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	return clone_with(clone3_forklike, &args, cgroup_fd, NULL, NULL, ret_born_in_cgroup);
+}
+
+int child_stack_new(struct child_stack *ret)
+{
+	size_t size = CHILD_STACK_SIZE + GUARD_SIZE;
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	if (mprotect(p, GUARD_SIZE, PROT_NONE) < 0) {
+		int r = -errno;
+		munmap(p, size);
+		return r;
+	}
+	*ret = (struct child_stack){ p, size };
+	return 0;
+}
+
+void child_stack_free(struct child_stack *s)
+{
+	if (s->base)
+		munmap(s->base, s->size);
+	*s = (struct child_stack){ 0 };
+}
+
+pid_t clone_shared(unsigned long flags, int cgroup_fd, const struct child_stack *stack, void (*fn)(void *), void *arg,
+		   int *ret_pidfd, bool *ret_born_in_cgroup)
+{
+	struct clone_args args = {
+		.flags = flags | CLONE_VM | CLONE_PIDFD,
+		.pidfd = (uint64_t) (uintptr_t) ret_pidfd,
+		.exit_signal = SIGCHLD,
+		.stack = (uint64_t) (uintptr_t) stack->base + GUARD_SIZE,
+		.stack_size = stack->size - GUARD_SIZE,
+	};
+	return clone_with(clone3_on_stack, &args, cgroup_fd, fn, arg, ret_born_in_cgroup);
+}
