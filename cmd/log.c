@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/proc.h"
 
 static int log_fd = -1; /* -1: stderr */
 static enum log_format log_format_used = LOG_FORMAT_TEXT;
@@ -63,15 +63,6 @@ int log_move_above(int fd, berth_error **err)
 	return 0;
 }
 
-static void format_time(char *buf, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* logrus' text format quotes msg; escape what would break the line. */
 static void append_quoted(char *out, size_t size, size_t *len, const char *s)
 {
@@ -91,7 +82,7 @@ static void append_quoted(char *out, size_t size, size_t *len, const char *s)
 static void write_record(enum log_level level, const char *msg)
 {
 	char when[40];
-	format_time(when, sizeof(when));
+	time_rfc3339(when, sizeof(when), false);
 	int fd = log_fd >= 0 ? log_fd : STDERR_FILENO;
 
 	if (log_format_used == LOG_FORMAT_JSON) {

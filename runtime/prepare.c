@@ -225,7 +225,7 @@ int prepare(const struct create_options *o, struct prepared *p, berth_error **er
 		return r;
 	fault_point("create:state-dir");
 	char created[64];
-	time_rfc3339_nano(created, sizeof(created));
+	time_rfc3339(created, sizeof(created), true);
 	struct berth_container_state *s = p->c.state;
 	struct passwd *pw = getuid() == 0 ? NULL : getpwuid(getuid());
 	s->oci_version = strdup(OCI_SPEC_VERSION);

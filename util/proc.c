@@ -113,15 +113,48 @@ int signal_parse(const char *name)
 	return -EINVAL;
 }
 
-void time_rfc3339_nano(char *buf, size_t size)
+/*
+ * glibc's gmtime_r loads the local time zone on its first call (/etc/localtime:
+ * seven syscalls and the parser's page faults on every create) though UTC
+ * needs none. Days since the epoch to a proleptic Gregorian date, in 400-year
+ * eras of 146097 days whose years start on March 1 (leap day last).
+ */
+void time_utc(int64_t t, struct time_utc *ret)
+{
+	int64_t days = t / 86400, secs = t % 86400;
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	int64_t z = days + 719468; /* days from 0000-03-01 */
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t day_of_era = z - era * 146097;
+	int64_t year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+	int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+	int64_t month_from_march = (5 * day_of_year + 2) / 153;
+	int month = (int) (month_from_march < 10 ? month_from_march + 3 : month_from_march - 9);
+	*ret = (struct time_utc){
+		.year = year_of_era + era * 400 + (month <= 2),
+		.month = month,
+		.day = (int) (day_of_year - (153 * month_from_march + 2) / 5 + 1),
+		.hour = (int) (secs / 3600),
+		.minute = (int) (secs / 60 % 60),
+		.second = (int) (secs % 60),
+	};
+}
+
+void time_rfc3339(char *buf, size_t size, bool nanoseconds)
 {
 	struct timespec ts;
-	struct tm tm;
-	char base[32];
+	struct time_utc u;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, size, "%s.%09ldZ", base, ts.tv_nsec);
+	time_utc(ts.tv_sec, &u);
+	int n = snprintf(buf, size, "%04lld-%02d-%02dT%02d:%02d:%02d", (long long) u.year, u.month, u.day, u.hour,
+			 u.minute, u.second);
+	if (n > 0 && (size_t) n < size && nanoseconds)
+		snprintf(buf + n, size - (size_t) n, ".%09ldZ", ts.tv_nsec);
+	else if (n > 0 && (size_t) n < size)
+		snprintf(buf + n, size - (size_t) n, "Z");
 }
 
 int pid_file_write(const char *path, pid_t pid, berth_error **err)

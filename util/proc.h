@@ -40,8 +40,18 @@ int signal_parse(const char *name);
 /* --pid-file: the decimal pid, no newline (runc's format), written atomically (tmp + rename). */
 int pid_file_write(const char *path, pid_t pid, berth_error **err);
 
-/* Current time as RFC 3339 with nanoseconds in UTC, as runc's state shows ("...T04:58:40.610654402Z"). */
-void time_rfc3339_nano(char *buf, size_t size);
+/* Seconds since the epoch as a UTC calendar date (month and day from 1), without touching time zones. */
+struct time_utc {
+	int64_t year;
+	int month, day, hour, minute, second;
+};
+void time_utc(int64_t t, struct time_utc *ret);
+
+/*
+ * Current time as RFC 3339 in UTC: with nanoseconds as runc's state shows
+ * ("...T04:58:40.610654402Z"), or to the second as logrus' JSON logs do.
+ */
+void time_rfc3339(char *buf, size_t size, bool nanoseconds);
 
 /*
  * Fault injection for the reliability tests: with BERTH_FAULT=<name> in the
