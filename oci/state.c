@@ -37,6 +37,7 @@ static const struct model_field container_state_fields[] = {
 	F_OPT_BOOL(struct berth_container_state, systemd_cgroup, "systemdCgroup"),
 	F_STRING_MAP(struct berth_container_state, annotations, "annotations"),
 	F_UINT(struct berth_container_state, oom_kills, "oomKills", UINT64_MAX),
+	F_OPT_BOOL(struct berth_container_state, poststop_hooks, "poststopHooks"),
 };
 const struct model_type berth_container_state_type =
 	MODEL_TYPE(struct berth_container_state, container_state_fields, NULL);

@@ -48,6 +48,7 @@ struct berth_container_state {
 	struct opt_bool systemd_cgroup;
 	struct string_map annotations;
 	struct opt_uint oom_kills;        /* kills recorded before the cgroup went away: never lost */
+	struct opt_bool poststop_hooks;   /* delete reads the config only for these (unset: an older berth's state) */
 };
 
 extern const struct model_type berth_container_state_type;

@@ -653,7 +653,11 @@ int container_delete(const char *root, const char *id, bool force, uint64_t *ret
 	uint64_t oom_kills = container_record_oom(&c);
 	if (ret_oom_kills)
 		*ret_oom_kills = oom_kills;
-	if (container_load_config(&c, &config, NULL) == 0 && config->hooks && config->hooks->poststop.len) {
+	/* The config only where it is needed: for poststop hooks, and for the systemd scope's name. */
+	bool poststop = !c.state->poststop_hooks.set || c.state->poststop_hooks.value;
+	if (poststop || c.state->systemd_cgroup.value)
+		(void) container_load_config(&c, &config, NULL);
+	if (poststop && config && config->hooks && config->hooks->poststop.len) {
 		_cleanup_free_ char *state = NULL;
 		_cleanup_error_ berth_error *hook_err = NULL;
 		if (container_state_json(&c, OCI_STATUS_STOPPED, &state, err) == 0 &&

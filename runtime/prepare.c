@@ -235,6 +235,7 @@ int prepare(const struct create_options *o, struct prepared *p, berth_error **er
 	s->created = strdup(created);
 	s->owner = strdup(pw ? pw->pw_name : "");
 	s->status = OCI_STATUS_CREATING;
+	s->poststop_hooks = (struct opt_bool){ true, config->hooks && config->hooks->poststop.len };
 	/* Borrowed from the config for as long as c lives; given back by prepared_clear. */
 	s->annotations = config->annotations;
 	/*

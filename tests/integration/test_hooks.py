@@ -90,3 +90,18 @@ def test_failing_poststart_hook_only_warns(bundle, root, container):
     r = berth("run", "-b", bundle.path, container, root=root)
     assert r.rc == 0, r
     assert "warning: poststart hook `/bin/false`" in r.err
+
+
+def test_poststop_runs_for_a_state_written_before_berth_recorded_hooks(bundle, root, container, tmp_path):
+    """delete reads the config only when the state says it has poststop hooks, or says nothing (an older berth)."""
+    log = tmp_path / "hooks.log"
+    bundle.config["hooks"] = {"poststop": [recording_hook(log, "poststop")]}
+    bundle.args("true").write()
+    assert berth("create", "-b", bundle.path, container, root=root).rc == 0
+    path = root / container / "state.json"
+    saved = json.loads(path.read_text())
+    assert saved["poststopHooks"] is True
+    del saved["poststopHooks"]
+    path.write_text(json.dumps(saved))
+    assert berth("delete", "--force", container, root=root).rc == 0
+    assert [r[0] for r in read_log(log)] == ["poststop"]
