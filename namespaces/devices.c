@@ -19,22 +19,42 @@ static const struct {
 	{ "/dev/random", 1, 8 },  { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
 };
 
-static int create_node(int rootfd, const char *path, char type, unsigned major, unsigned minor, mode_t perm,
-		       uid_t uid, gid_t gid, bool bind_from_host, berth_error **err)
+/* The directory nodes go in, opened once for all the nodes in it (the defaults are all in /dev). */
+struct node_dir {
+	char path[4096];
+	int fd; /* a directory fd usable with *at calls (not O_PATH) */
+};
+
+static int node_dir_open(int rootfd, struct node_dir *d, const char *path)
+{
+	if (d->fd >= 0 && strcmp(d->path, path) == 0)
+		return d->fd;
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+	_cleanup_close_ int dir = rootfs_mkdir_open(rootfd, path, false);
+	if (dir < 0)
+		return dir;
+	char p[FD_PATH_SIZE];
+	fd_path(dir, p);
+	d->fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->fd < 0)
+		return -errno;
+	snprintf(d->path, sizeof(d->path), "%s", path);
+	return d->fd;
+}
+
+static int create_node(int rootfd, struct node_dir *d, const char *path, char type, unsigned major, unsigned minor,
+		       mode_t perm, uid_t uid, gid_t gid, bool bind_from_host, berth_error **err)
 {
 	char parent[4096];
 	const char *slash = strrchr(path, '/');
 	if (!slash || !slash[1])
 		return error_new(err, EINVAL, "device \"%s\": not a file path", path);
 	snprintf(parent, sizeof(parent), "%.*s", (int) (slash - path), path);
-	_cleanup_close_ int dir = rootfs_mkdir_open(rootfd, *parent ? parent : "/", false);
-	if (dir < 0)
-		return error_errno(err, -dir, "create the directory of device \"%s\"", path);
-	char p[FD_PATH_SIZE];
-	fd_path(dir, p);
-	_cleanup_close_ int dirfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dirfd = node_dir_open(rootfd, d, *parent ? parent : "/");
 	if (dirfd < 0)
-		return error_errno(err, errno, "open the directory of device \"%s\"", path);
+		return error_errno(err, -dirfd, "create the directory of device \"%s\"", path);
 	const char *name = slash + 1;
 
 	if (bind_from_host && type != 'p') {
@@ -50,10 +70,15 @@ static int create_node(int rootfd, const char *path, char type, unsigned major, 
 		return r < 0 ? error_errno(err, -r, "bind device \"%s\"", path) : 0;
 	}
 	mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
-	/* Replace whatever the image has there (never following a link) so the node is exactly as configured. */
-	if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT && errno != EISDIR)
-		return error_errno(err, errno, "device \"%s\": remove the existing entry", path);
-	if (mknodat(dirfd, name, kind | perm, makedev(major, minor)) < 0)
+	dev_t dev = makedev(major, minor);
+	int r = mknodat(dirfd, name, kind | perm, dev);
+	if (r < 0 && errno == EEXIST) {
+		/* Replace whatever the image has there (never following a link) so the node is exactly as configured. */
+		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT && errno != EISDIR)
+			return error_errno(err, errno, "device \"%s\": remove the existing entry", path);
+		r = mknodat(dirfd, name, kind | perm, dev);
+	}
+	if (r < 0)
 		return error_errno(err, errno, "mknod \"%s\"", path);
 	/* mknod applies the umask: set the exact mode, then the owner. */
 	if (fchmodat(dirfd, name, perm, 0) < 0 || fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
@@ -61,7 +86,8 @@ static int create_node(int rootfd, const char *path, char type, unsigned major, 
 	return 0;
 }
 
-int devices_create(int rootfd, const struct oci_linux *l, bool bind_from_host, berth_error **err)
+static int create_nodes(int rootfd, struct node_dir *d, const struct oci_linux *l, bool bind_from_host,
+			berth_error **err)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
 		bool listed = false;
@@ -69,16 +95,16 @@ int devices_create(int rootfd, const struct oci_linux *l, bool bind_from_host, b
 			listed = strcmp(l->devices.items[j].path, default_devices[i].path) == 0;
 		if (listed)
 			continue;
-		int r = create_node(rootfd, default_devices[i].path, 'c', default_devices[i].major, default_devices[i].minor,
-				    0666, 0, 0, bind_from_host, err);
+		int r = create_node(rootfd, d, default_devices[i].path, 'c', default_devices[i].major,
+				    default_devices[i].minor, 0666, 0, 0, bind_from_host, err);
 		if (r < 0)
 			return r;
 	}
 	for (size_t i = 0; l && i < l->devices.len; i++) {
-		const struct oci_device *d = &l->devices.items[i];
-		int r = create_node(rootfd, d->path, d->type[0], (unsigned) d->major.value, (unsigned) d->minor.value,
-				    d->file_mode.set ? (mode_t) d->file_mode.value & 07777 : 0666,
-				    d->uid.set ? (uid_t) d->uid.value : 0, d->gid.set ? (gid_t) d->gid.value : 0,
+		const struct oci_device *dv = &l->devices.items[i];
+		int r = create_node(rootfd, d, dv->path, dv->type[0], (unsigned) dv->major.value, (unsigned) dv->minor.value,
+				    dv->file_mode.set ? (mode_t) dv->file_mode.value & 07777 : 0666,
+				    dv->uid.set ? (uid_t) dv->uid.value : 0, dv->gid.set ? (gid_t) dv->gid.value : 0,
 				    bind_from_host, err);
 		if (r < 0)
 			return r;
@@ -86,7 +112,8 @@ int devices_create(int rootfd, const struct oci_linux *l, bool bind_from_host, b
 	return 0;
 }
 
-int devices_create_links(int rootfd, berth_error **err)
+/* /dev/fd, /dev/std{in,out,err}, /dev/ptmx -> pts/ptmx, /dev/core. Existing entries are left alone. */
+static int create_links(int rootfd, struct node_dir *d, berth_error **err)
 {
 	static const struct {
 		const char *target, *name;
@@ -94,14 +121,9 @@ int devices_create_links(int rootfd, berth_error **err)
 		{ "/proc/self/fd", "fd" },       { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
 		{ "/proc/self/fd/2", "stderr" }, { "pts/ptmx", "ptmx" },         { "/proc/kcore", "core" },
 	};
-	_cleanup_close_ int dev = rootfs_mkdir_open(rootfd, "/dev", false);
-	if (dev < 0)
-		return error_errno(err, -dev, "open /dev in the rootfs");
-	char p[FD_PATH_SIZE];
-	fd_path(dev, p);
-	_cleanup_close_ int dirfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dirfd = node_dir_open(rootfd, d, "/dev");
 	if (dirfd < 0)
-		return error_errno(err, errno, "open /dev in the rootfs");
+		return error_errno(err, -dirfd, "open /dev in the rootfs");
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
 		/* ptmx: a node left by the image would bypass the container's devpts instance. */
 		if (strcmp(links[i].name, "ptmx") == 0)
@@ -110,4 +132,15 @@ int devices_create_links(int rootfd, berth_error **err)
 			return error_errno(err, errno, "symlink /dev/%s", links[i].name);
 	}
 	return 0;
+}
+
+int devices_create(int rootfd, const struct oci_linux *l, bool bind_from_host, berth_error **err)
+{
+	struct node_dir d = { .fd = -1 };
+	int r = create_nodes(rootfd, &d, l, bind_from_host, err);
+	if (r == 0)
+		r = create_links(rootfd, &d, err);
+	if (d.fd >= 0)
+		close(d.fd);
+	return r;
 }

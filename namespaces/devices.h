@@ -10,8 +10,7 @@
  * Create the default devices (null, zero, full, random, urandom, tty) unless
  * the config lists them, then linux.devices. With bind_from_host (inside a
  * user namespace, where mknod is refused) each node is a bind of the host's.
+ * Then the links: /dev/fd, /dev/std{in,out,err}, /dev/ptmx -> pts/ptmx,
+ * /dev/core (existing entries are left alone, but for ptmx).
  */
 int devices_create(int rootfd, const struct oci_linux *linux_config, bool bind_from_host, berth_error **err);
-
-/* /dev/fd, /dev/std{in,out,err}, /dev/ptmx -> pts/ptmx, /dev/core. Existing entries are left alone. */
-int devices_create_links(int rootfd, berth_error **err);

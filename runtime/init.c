@@ -109,8 +109,6 @@ static int setup_rootfs(const struct init_context *ctx, const char *state_json, 
 	}
 	if (!dev_is_bind_mounted(c)) {
 		int r = devices_create(rootfd, l, ctx->namespaces->has[OCI_NS_USER], err);
-		if (r == 0)
-			r = devices_create_links(rootfd, err);
 		if (r < 0)
 			return r;
 	}
