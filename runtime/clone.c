@@ -12,15 +12,6 @@
 #define CHILD_STACK_SIZE (1024 * 1024)
 #define GUARD_SIZE 4096
 
-typedef long (*clone3_fn)(struct clone_args *args, void (*fn)(void *), void *arg);
-
-static long clone3_forklike(struct clone_args *args, void (*fn)(void *), void *arg)
-{
-	(void) fn;
-	(void) arg;
-	return syscall(SYS_clone3, args, sizeof(*args));
-}
-
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
 /*
  * clone3 with a new stack: the child cannot return through syscall()'s frame,
@@ -75,20 +66,26 @@ bool clone_shared_supported(void)
 }
 #endif
 
-static pid_t clone_with(clone3_fn call, struct clone_args *args, int cgroup_fd, void (*fn)(void *), void *arg,
+/* fn NULL: the child returns from clone3 as from fork; else it runs fn on args->stack. */
+static pid_t clone_call(struct clone_args *args, void (*fn)(void *), void *arg)
+{
+	return (pid_t) (fn ? clone3_on_stack(args, fn, arg) : syscall(SYS_clone3, args, sizeof(*args)));
+}
+
+static pid_t clone_with(struct clone_args *args, int cgroup_fd, void (*fn)(void *), void *arg,
 			bool *ret_born_in_cgroup)
 {
 	if (cgroup_fd >= 0) {
 		args->flags |= CLONE_INTO_CGROUP;
 		args->cgroup = (uint64_t) cgroup_fd;
 	}
-	pid_t pid = (pid_t) call(args, fn, arg);
+	pid_t pid = clone_call(args, fn, arg);
 	*ret_born_in_cgroup = pid >= 0 && cgroup_fd >= 0;
 	if (pid < 0 && cgroup_fd >= 0) {
 		/* A kernel (or a cgroup) that refuses CLONE_INTO_CGROUP: born outside, moved in after. */
 		args->flags &= ~(unsigned long long) CLONE_INTO_CGROUP;
 		args->cgroup = 0;
-		pid = (pid_t) call(args, fn, arg);
+		pid = clone_call(args, fn, arg);
 	}
 	return pid;
 }
@@ -100,7 +97,7 @@ pid_t clone_into(unsigned long flags, int cgroup_fd, int *ret_pidfd, bool *ret_b
 		.pidfd = (uint64_t) (uintptr_t) ret_pidfd,
 		.exit_signal = SIGCHLD,
 	};
-	return clone_with(clone3_forklike, &args, cgroup_fd, NULL, NULL, ret_born_in_cgroup);
+	return clone_with(&args, cgroup_fd, NULL, NULL, ret_born_in_cgroup);
 }
 
 int child_stack_new(struct child_stack *ret)
@@ -135,5 +132,5 @@ pid_t clone_shared(unsigned long flags, int cgroup_fd, const struct child_stack 
 		.stack = (uint64_t) (uintptr_t) stack->base + GUARD_SIZE,
 		.stack_size = stack->size - GUARD_SIZE,
 	};
-	return clone_with(clone3_on_stack, &args, cgroup_fd, fn, arg, ret_born_in_cgroup);
+	return clone_with(&args, cgroup_fd, fn, arg, ret_born_in_cgroup);
 }

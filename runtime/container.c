@@ -77,9 +77,11 @@ struct init_hold {
 	struct oci_config *config;
 	char **env;
 	struct child_stack stack;
-	/* The kernel sets a process' oom_score_adj for every user of its memory: berth's own comes back after the exec. */
-	int oom_score_adj;
-	bool restore_oom_score_adj;
+	/*
+	 * The kernel sets a process' oom_score_adj for every user of its memory:
+	 * berth's own (as read, or NULL when the config sets none) comes back after the exec.
+	 */
+	char *oom_score_adj;
 	int dumpable;
 	struct init_hold *next;
 };
@@ -95,6 +97,7 @@ static void init_hold_free(struct init_hold *h)
 		close(h->sync_fd);
 	oci_config_free(h->config);
 	free(h->env);
+	free(h->oom_score_adj);
 	child_stack_free(&h->stack);
 	free(h);
 }
@@ -117,6 +120,11 @@ static void init_hold_drop(struct init_hold *h)
 	init_hold_free(h);
 }
 
+static void init_hold_dropp(struct init_hold **h)
+{
+	init_hold_drop(*h);
+}
+
 /* run: let the init go on to its exec, and wait, touching nothing, until it has. */
 static void init_hold_release(struct init_hold *h)
 {
@@ -125,11 +133,13 @@ static void init_hold_release(struct init_hold *h)
 		while (sync_recv(h->sync_fd, &msg, NULL) == 0)
 			;
 	}
-	if (h->shared) {
-		if (h->restore_oom_score_adj)
-			(void) proc_self_set_oom_score_adj(h->oom_score_adj);
-		(void) prctl(PR_SET_DUMPABLE, h->dumpable, 0, 0, 0);
+	if (h->shared && h->oom_score_adj) {
+		_cleanup_close_ int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+		if (fd >= 0)
+			(void) write_all(fd, h->oom_score_adj, strlen(h->oom_score_adj));
 	}
+	if (h->shared)
+		(void) prctl(PR_SET_DUMPABLE, h->dumpable, 0, 0, 0);
 	init_hold_free(h);
 }
 
@@ -356,8 +366,9 @@ int container_create(const struct create_options *o, struct created_container *r
 	hold->shared = clone_shared_supported() && ns.join_fds[OCI_NS_TIME] < 0 && !(ns.new_flags & CLONE_NEWTIME);
 	if (hold->shared) {
 		hold->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
-		hold->restore_oom_score_adj = config->process->oom_score_adj.set &&
-					      proc_self_oom_score_adj(&hold->oom_score_adj) == 0;
+		size_t len = 0;
+		if (config->process->oom_score_adj.set)
+			(void) read_file_at(AT_FDCWD, "/proc/self/oom_score_adj", &hold->oom_score_adj, &len, NULL);
 		r = child_stack_new(&hold->stack);
 		if (r < 0) {
 			r = error_errno(err, -r, "allocate the container init's stack");
@@ -449,22 +460,21 @@ out:
 	return r;
 }
 
-int container_start(const char *root, const char *id, struct init_hold *hold, berth_error **err)
+int container_start(const char *root, const char *id, struct init_hold *held, berth_error **err)
 {
+	/* Dropped on every way out but the release (an init not let go is kept until berth exits). */
+	_cleanup_(init_hold_dropp) struct init_hold *hold = held;
 	struct container c;
 	_cleanup_config_ struct oci_config *config = NULL;
 	int r = container_open(root, id, true, &c, err);
-	if (r < 0) {
-		init_hold_drop(hold);
+	if (r < 0)
 		return r;
-	}
 	enum oci_status status = container_status(&c);
 	if (status != OCI_STATUS_CREATED) {
 		r = status == OCI_STATUS_STOPPED ? error_new(err, EINVAL, "cannot start a container that has stopped")
 		    : status == OCI_STATUS_RUNNING ? error_new(err, EINVAL, "cannot start an already running container")
 						   : error_new(err, EINVAL, "cannot start a container in the %s state",
 							       oci_status_names[status]);
-		init_hold_drop(hold);
 		container_close(&c);
 		return r;
 	}
@@ -479,14 +489,13 @@ int container_start(const char *root, const char *id, struct init_hold *hold, be
 	_cleanup_close_ int fd = openat(c.dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 || write(fd, "0", 1) != 1) {
 		r = error_errno(err, errno == ENXIO ? ESRCH : errno, "start \"%s\"", id);
-		init_hold_drop(hold);
 		container_close(&c);
 		return r;
 	}
 	if (hold) {
 		/* Ours once the init has exec'd: it reads the config until then. */
 		config = TAKE_PTR(hold->config);
-		init_hold_release(hold);
+		init_hold_release(TAKE_PTR(hold));
 	}
 	fault_point("start:after-fifo");
 	(void) unlinkat(c.dirfd, "exec.fifo", 0);

@@ -247,23 +247,3 @@ void proc_release(pid_t pid)
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
 }
-
-int proc_self_oom_score_adj(int *ret_value)
-{
-	char buf[16] = { 0 };
-	_cleanup_close_ int fd = open("/proc/self/oom_score_adj", O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0)
-		return fd < 0 ? -errno : -EIO;
-	*ret_value = atoi(buf);
-	return 0;
-}
-
-int proc_self_set_oom_score_adj(int value)
-{
-	char buf[16];
-	int n = snprintf(buf, sizeof(buf), "%d", value);
-	_cleanup_close_ int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	return write(fd, buf, (size_t) n) == n ? 0 : -errno;
-}

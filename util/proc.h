@@ -15,10 +15,6 @@ bool proc_is_alive(pid_t pid, uint64_t start_time);
 
 int pidfd_open_pid(pid_t pid);
 
-/* The calling process' /proc/self/oom_score_adj: read it, or write it (-errno on failure). */
-int proc_self_oom_score_adj(int *ret_value);
-int proc_self_set_oom_score_adj(int value);
-
 /*
  * A child that only waits (and dies with its parent): something for the kernel
  * to hang state on, e.g. a user namespace to map (clone_flags CLONE_NEWUSER)
