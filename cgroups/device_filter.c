@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/raw_syscall.h"
 
 /*
  * A BPF_PROG_TYPE_CGROUP_DEVICE program is called with a struct
@@ -92,7 +93,7 @@ static bool emit_rule(struct program *p, const struct device_rule *r)
 	return n_jumps == 0;
 }
 
-int device_filter_build(const struct device_rule *rules, size_t n, struct bpf_insn **ret, size_t *ret_len)
+int device_filter_build(const struct device_rule *rules, size_t n, struct device_filter *ret)
 {
 	_cleanup_free_ struct program *p = calloc(1, sizeof(*p));
 	if (!p)
@@ -116,14 +117,32 @@ int device_filter_build(const struct device_rule *rules, size_t n, struct bpf_in
 	if (!insns)
 		return -ENOMEM;
 	memcpy(insns, p->insns, p->len * sizeof(*insns));
-	*ret = insns;
-	*ret_len = p->len;
+	*ret = (struct device_filter){ .insns = insns, .len = p->len, .prog_fd = -1 };
 	return 0;
 }
 
 static int bpf(int cmd, union bpf_attr *attr)
 {
 	return (int) syscall(SYS_bpf, cmd, attr, sizeof(*attr));
+}
+
+static void load_attr(const struct device_filter *f, union bpf_attr *load)
+{
+	memset(load, 0, sizeof(*load));
+	load->prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+	load->insns = (uint64_t) (uintptr_t) f->insns;
+	load->insn_cnt = (uint32_t) f->len;
+	load->license = (uint64_t) (uintptr_t) "Apache-2.0";
+}
+
+void device_filter_load(struct device_filter *f)
+{
+	union bpf_attr load;
+	load_attr(f, &load);
+	/* Without the verifier's log: it fills any buffer (ENOSPC) and slows the load; it is asked for only on failure. */
+	long fd = raw_syscall3(SYS_bpf, BPF_PROG_LOAD, (long) &load, sizeof(load));
+	f->prog_fd = fd < 0 ? -1 : (int) fd;
+	f->load_error = fd < 0 ? (int) -fd : 0;
 }
 
 /* Detach every device program on the cgroup but `keep` (an update replaces the filter). */
@@ -167,25 +186,14 @@ static int detach_others(int cgroup_fd, int keep_fd)
 	return 0;
 }
 
-int device_filter_attach(int cgroup_fd, const struct device_rule *rules, size_t n, berth_error **err)
+int device_filter_attach(struct device_filter *f, int cgroup_fd, berth_error **err)
 {
-	_cleanup_free_ struct bpf_insn *insns = NULL;
-	size_t len = 0;
-	int r = device_filter_build(rules, n, &insns, &len);
-	if (r < 0)
-		return error_errno(err, -r, "linux.resources.devices: build the device filter (%zu rules)", n);
-
-	union bpf_attr load;
-	memset(&load, 0, sizeof(load));
-	load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-	load.insns = (uint64_t) (uintptr_t) insns;
-	load.insn_cnt = (uint32_t) len;
-	load.license = (uint64_t) (uintptr_t) "Apache-2.0";
-	/* Without the verifier's log: it fills any buffer (ENOSPC) and slows the load; it is asked for only on failure. */
-	_cleanup_close_ int prog = bpf(BPF_PROG_LOAD, &load);
-	if (prog < 0) {
-		int e = errno;
+	if (f->prog_fd < 0 && !f->load_error)
+		device_filter_load(f);
+	if (f->prog_fd < 0) {
+		union bpf_attr load;
 		char log[4096] = "";
+		load_attr(f, &load);
 		load.log_buf = (uint64_t) (uintptr_t) log;
 		load.log_size = sizeof(log);
 		load.log_level = 1;
@@ -194,19 +202,28 @@ int device_filter_attach(int cgroup_fd, const struct device_rule *rules, size_t 
 			close(again);
 		/* The verifier's first line says why; one error line. */
 		log[strcspn(log, "\n")] = '\0';
-		return error_errno(err, e, "linux.resources.devices: load the device filter%s%s", *log ? ": " : "", log);
+		return error_errno(err, f->load_error, "linux.resources.devices: load the device filter%s%s", *log ? ": " : "",
+				   log);
 	}
 
 	union bpf_attr attach;
 	memset(&attach, 0, sizeof(attach));
 	attach.target_fd = (uint32_t) cgroup_fd;
-	attach.attach_bpf_fd = (uint32_t) prog;
+	attach.attach_bpf_fd = (uint32_t) f->prog_fd;
 	attach.attach_type = BPF_CGROUP_DEVICE;
 	attach.attach_flags = BPF_F_ALLOW_MULTI;
 	if (bpf(BPF_PROG_ATTACH, &attach) < 0)
 		return error_errno(err, errno, "linux.resources.devices: attach the device filter to the cgroup");
-	r = detach_others(cgroup_fd, prog);
+	int r = detach_others(cgroup_fd, f->prog_fd);
 	if (r < 0)
 		return error_errno(err, -r, "linux.resources.devices: detach the previous device filter");
 	return 0;
+}
+
+void device_filter_clear(struct device_filter *f)
+{
+	free(f->insns);
+	if (f->prog_fd >= 0)
+		close(f->prog_fd);
+	*f = DEVICE_FILTER_INIT;
 }

@@ -300,15 +300,25 @@ static int apply_v1(const struct dir *dirs, size_t n, const struct oci_resources
 	return r;
 }
 
-static int apply_v2(int fd, const struct oci_resources *res, berth_error **err)
+static int apply_v2(int fd, const struct oci_resources *res, struct device_filter *deferred, berth_error **err)
 {
 	int r = 0;
 	struct device_rule *rules = NULL;
 	size_t n_rules = 0;
 	if (device_rules_effective(res, &rules, &n_rules) < 0)
 		return error_errno(err, ENOMEM, "linux.resources.devices");
-	if (n_rules)
-		r = device_filter_attach(fd, rules, n_rules, err);
+	if (n_rules) {
+		struct device_filter f = DEVICE_FILTER_INIT;
+		r = device_filter_build(rules, n_rules, &f);
+		if (r < 0)
+			r = error_errno(err, -r, "linux.resources.devices: build the device filter (%zu rules)", n_rules);
+		else if (deferred)
+			*deferred = f;
+		else {
+			r = device_filter_attach(&f, fd, err);
+			device_filter_clear(&f);
+		}
+	}
 	free(rules);
 	if (r < 0)
 		return r;
@@ -394,7 +404,8 @@ int cgroup_resources_check(const struct cgroup_set *set, const struct oci_resour
 	return 0;
 }
 
-int cgroup_resources_apply(const struct cgroup_set *set, const struct oci_resources *res, berth_error **err)
+int cgroup_resources_apply(const struct cgroup_set *set, const struct oci_resources *res, struct device_filter *deferred,
+			   berth_error **err)
 {
 	struct dir dirs[32];
 	bool has_v1;
@@ -402,7 +413,7 @@ int cgroup_resources_apply(const struct cgroup_set *set, const struct oci_resour
 	if (r < 0)
 		return r;
 	size_t n = open_dirs(set, dirs, ARRAY_SIZE(dirs), &has_v1);
-	r = has_v1 ? apply_v1(dirs, n, res, err) : apply_v2(v2_dir(dirs, n), res, err);
+	r = has_v1 ? apply_v1(dirs, n, res, err) : apply_v2(v2_dir(dirs, n), res, deferred, err);
 	close_dirs(dirs, n);
 	return r;
 }

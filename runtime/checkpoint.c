@@ -261,6 +261,13 @@ int container_restore(const struct create_options *co, const struct criu_options
 		prepared_clear(&prep);
 		return r;
 	}
+	if (prep.device_filter.insns) {
+		/* criu restores processes straight into the cgroup: the filter is there first. */
+		_cleanup_close_ int cgroup_fd = cgroup_set_open_v2(&prep.cgroups);
+		r = device_filter_attach(&prep.device_filter, cgroup_fd, err);
+		if (r < 0)
+			goto fail;
+	}
 	if (load_descriptors(o->image_path, descriptors) < 0) {
 		r = error_new(err, EINVAL, "%s/%s: not a JSON array of three strings", o->image_path, DESCRIPTORS);
 		goto fail;

@@ -187,17 +187,35 @@ static int move_net_devices(const struct oci_linux *l, pid_t pid, berth_error **
 	return network_move_devices(l, netns, err);
 }
 
+/* The init's end of the conversation, and the device filter loaded while it set up (none: insns NULL). */
+struct init_channel {
+	int sync_fd, pidfd, cgroup_fd;
+	struct device_filter *device_filter;
+};
+
 static int serve_init(struct container *c, const struct oci_config *config, const struct create_options *o,
-		      int sync_fd, int pidfd, struct created_container *ret, berth_error **err)
+		      const struct init_channel *ch, struct created_container *ret, berth_error **err)
 {
+	int sync_fd = ch->sync_fd;
+	bool filter_pending = ch->device_filter->insns;
 	for (;;) {
 		struct sync_msg msg;
 		int fd = -1;
 		int r = sync_recv(sync_fd, &msg, &fd);
 		if (r == -EPIPE)
-			return init_vanished(pidfd, config, err);
+			return init_vanished(ch->pidfd, config, err);
 		if (r < 0)
 			return error_errno(err, -r, "talk to the container init");
+		/* The init's first message, after its mounts and device nodes and before any hook: attach the filter. */
+		if (filter_pending && msg.type != SYNC_ERROR) {
+			filter_pending = false;
+			r = device_filter_attach(ch->device_filter, ch->cgroup_fd, err);
+			if (r < 0) {
+				if (fd >= 0)
+					close(fd);
+				return r;
+			}
+		}
 		switch (msg.type) {
 		case SYNC_ERROR:
 			return error_new(err, msg.code > 0 ? msg.code : EIO, "%s", msg.text);
@@ -415,8 +433,17 @@ int container_create(const struct create_options *o, struct created_container *r
 								     : 0;
 	if (r == 0)
 		fault_point("create:init-cloned");
-	if (r == 0)
-		r = serve_init(&c, config, o, sv[0], pidfd, ret, err);
+	/*
+	 * The one thing berth does while the init runs (in berth's memory, maybe):
+	 * the device filter's load, raw system calls on berth's own stack and the
+	 * program built before the clone. serve_init attaches it at the init's first message.
+	 */
+	if (r == 0 && prep.device_filter.insns)
+		device_filter_load(&prep.device_filter);
+	if (r == 0) {
+		struct init_channel ch = { sv[0], pidfd, cgroup_fd, &prep.device_filter };
+		r = serve_init(&c, config, o, &ch, ret, err);
+	}
 	if (r == 0)
 		fault_point("create:init-ready");
 	if (r == 0)

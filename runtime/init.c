@@ -78,12 +78,13 @@ static int apply_sysctl(int rootfd, const struct oci_linux *l, berth_error **err
 
 /*
  * Whether the init stops, mounts done, for berth to run prestart and
- * createRuntime hooks and move linux.netDevices in (SYNC_HOOKS). Without
- * those the round trip, two context switches, is skipped.
+ * createRuntime hooks and move linux.netDevices in (SYNC_HOOKS); also before
+ * createContainer hooks, which must find the device filter berth attaches
+ * then. Without any of those the round trip, two context switches, is skipped.
  */
 static bool asks_berth_now(const struct oci_config *c)
 {
-	return (c->hooks && (c->hooks->prestart.len || c->hooks->create_runtime.len)) ||
+	return (c->hooks && (c->hooks->prestart.len || c->hooks->create_runtime.len || c->hooks->create_container.len)) ||
 	       (c->linux_config && c->linux_config->net_devices.len);
 }
 

@@ -110,6 +110,7 @@ void prepared_clear(struct prepared *p)
 	if (p->scope_holder > 0)
 		proc_release(p->scope_holder);
 	cgroup_set_clear(&p->cgroups);
+	device_filter_clear(&p->device_filter);
 	if (p->c.state)
 		p->c.state->annotations = (struct string_map){ 0 };
 	container_close(&p->c);
@@ -119,7 +120,7 @@ void prepared_clear(struct prepared *p)
 	free(p->label);
 	if (p->bundlefd >= 0)
 		close(p->bundlefd);
-	*p = (struct prepared){ .bundlefd = -1, .c = { .dirfd = -1, .rootfd = -1 } };
+	*p = (struct prepared){ .bundlefd = -1, .c = { .dirfd = -1, .rootfd = -1 }, .device_filter = DEVICE_FILTER_INIT };
 }
 
 /*
@@ -183,7 +184,7 @@ int prepare(const struct create_options *o, struct prepared *p, berth_error **er
 	size_t config_len = 0;
 	int r;
 
-	*p = (struct prepared){ .bundlefd = -1, .c = { .dirfd = -1, .rootfd = -1 } };
+	*p = (struct prepared){ .bundlefd = -1, .c = { .dirfd = -1, .rootfd = -1 }, .device_filter = DEVICE_FILTER_INIT };
 	r = container_id_validate(o->id, err);
 	if (r < 0)
 		return r;
@@ -266,7 +267,7 @@ int prepare(const struct create_options *o, struct prepared *p, berth_error **er
 		r = container_save(&p->c, err);
 	/* Limits are in place before the init exists, so nothing runs unlimited. */
 	if (r == 0 && !o->cgroups_disabled && !limits_dropped && config->linux_config && config->linux_config->resources)
-		r = cgroup_resources_apply(&p->cgroups, config->linux_config->resources, err);
+		r = cgroup_resources_apply(&p->cgroups, config->linux_config->resources, &p->device_filter, err);
 	if (r < 0)
 		undo_create(&p->c, &p->cgroups, -1);
 	else

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include "cgroups/cgroup.h"
+#include "cgroups/device_filter.h"
 #include "oci/config.h"
 #include "runtime/container.h"
 #include "runtime/state_store.h"
@@ -16,12 +17,14 @@ struct prepared {
 	struct container c;
 	struct cgroup_set cgroups;
 	pid_t scope_holder;  /* --systemd-cgroup: holds the scope until the init is in it; 0 when none */
+	struct device_filter device_filter;  /* cgroup v2: built, for the caller to attach (device_filter_attach) */
 };
 
 /*
  * Read and check the bundle's config, make the state directory (status
- * "creating", the config copied in) and the cgroups with their limits. On
- * failure nothing is left (the caller still calls prepared_clear).
+ * "creating", the config copied in) and the cgroups with their limits; a
+ * cgroup v2 device filter is left built in p->device_filter for the caller.
+ * On failure nothing is left (the caller still calls prepared_clear).
  */
 int prepare(const struct create_options *o, struct prepared *p, berth_error **err);
 

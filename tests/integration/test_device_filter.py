@@ -70,3 +70,24 @@ def test_update_replaces_the_filter(bundle, root, container):
     assert berth("exec", container, "head", "-c0", "/dev/l0", root=root).rc == 0
     # The old deny-all filter is gone, not stacked: with it, the read would still fail.
     assert state(root, container)["status"] == "running"
+
+
+def test_a_listed_device_is_made_though_the_filter_denies_it(bundle, root, container):
+    # As runc: linux.devices are made before the filter is attached; the filter then decides access.
+    bundle.config["linux"]["devices"] = [{"path": "/dev/l0", "type": "b", "major": 7, "minor": 0}]
+    bundle.config["linux"]["resources"]["devices"] = [{"allow": False, "access": "rwm"}]
+    r = run(bundle, root, container, "sh", "-c", "test -b /dev/l0 && echo node; head -c0 /dev/l0 && echo read; true")
+    assert r.rc == 0 and r.out.split() == ["node"], r
+
+
+def test_create_container_hooks_run_under_the_filter(bundle, root, container, tmp_path):
+    # berth loads the filter while the init sets up; it must be attached before any hook runs.
+    log = tmp_path / "hook.log"
+    bundle.config["linux"]["devices"] = [{"path": "/dev/l0", "type": "b", "major": 7, "minor": 0}]
+    bundle.config["linux"]["resources"]["devices"] = [{"allow": False, "access": "rwm"}]
+    node = f"{bundle.config['root']['path']}/dev/l0"
+    bundle.config["hooks"] = {"createContainer": [{
+        "path": "/bin/sh", "args": ["sh", "-c", f"(head -c0 {node} && echo open || echo denied) > {log} 2>&1"]}]}
+    r = run(bundle, root, container, "true")
+    assert r.rc == 0, r
+    assert log.read_text().split()[-1] == "denied", log.read_text()
