@@ -133,7 +133,8 @@ static void init_hold_release(struct init_hold *h)
 		while (sync_recv(h->sync_fd, &msg, NULL) == 0)
 			;
 	}
-	if (h->shared && h->oom_score_adj) {
+	/* Read only for a shared init (container_create), so only then written back. */
+	if (h->oom_score_adj) {
 		_cleanup_close_ int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 		if (fd >= 0)
 			(void) write_all(fd, h->oom_score_adj, strlen(h->oom_score_adj));

@@ -120,7 +120,7 @@ void prepared_clear(struct prepared *p)
 	free(p->label);
 	if (p->bundlefd >= 0)
 		close(p->bundlefd);
-	*p = (struct prepared){ .bundlefd = -1, .c = { .dirfd = -1, .rootfd = -1 }, .device_filter = DEVICE_FILTER_INIT };
+	*p = PREPARED_INIT;
 }
 
 /*
@@ -184,7 +184,7 @@ int prepare(const struct create_options *o, struct prepared *p, berth_error **er
 	size_t config_len = 0;
 	int r;
 
-	*p = (struct prepared){ .bundlefd = -1, .c = { .dirfd = -1, .rootfd = -1 }, .device_filter = DEVICE_FILTER_INIT };
+	*p = PREPARED_INIT;
 	r = container_id_validate(o->id, err);
 	if (r < 0)
 		return r;

@@ -20,6 +20,9 @@ struct prepared {
 	struct device_filter device_filter;  /* cgroup v2: built, for the caller to attach (device_filter_attach) */
 };
 
+#define PREPARED_INIT \
+	((struct prepared){ .bundlefd = -1, .c = { .dirfd = -1, .rootfd = -1 }, .device_filter = DEVICE_FILTER_INIT })
+
 /*
  * Read and check the bundle's config, make the state directory (status
  * "creating", the config copied in) and the cgroups with their limits; a
