@@ -22,6 +22,7 @@ static int run_create(const struct global_options *global, const struct cli_args
 
 const struct cli_command cmd_create = {
 	.name = "create",
+	.enters_container = true,
 	.summary = "create a container",
 	.arguments = "<container-id>",
 	.description = "Creates a container from the bundle's config.json; its process waits until `berth start`.",

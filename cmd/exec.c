@@ -238,6 +238,7 @@ static int run_exec(const struct global_options *global, const struct cli_args *
 
 const struct cli_command cmd_exec = {
 	.name = "exec",
+	.enters_container = true,
 	.summary = "execute new process inside the container",
 	.arguments = "<container-id> <command> [command options]",
 	.options = options,

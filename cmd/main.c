@@ -8,6 +8,7 @@
 
 #include "cmd/commands.h"
 #include "oci/config.h"
+#include "runtime/exe_guard.h"
 #include "runtime/state_store.h"
 #include "version.h"
 
@@ -169,6 +170,13 @@ int main(int argc, char **argv)
 				takes_value = global_options_table[index].value_name != NULL;
 		first += takes_value && first + 1 < argc ? 2 : 1;
 	}
+	/*
+	 * CVE-2019-5736: before any process of berth's is visible in a container,
+	 * its binary is out of reach; first, while argv is as the caller gave it.
+	 */
+	const struct cli_command *early = first < argc ? find_command(argv[first]) : NULL;
+	if (early && early->enters_container && exe_guard_protect(argv, &err) < 0)
+		return fail(err, EXIT_FAILURE);
 	if (cli_parse(global_options_table, ARRAY_SIZE(global_options_table), false, first - 1, argv + 1,
 		      &globals_args, &help, &err) < 0)
 		return fail(err, EXIT_USAGE);

@@ -42,6 +42,7 @@ struct cli_command {
 	size_t n_options;
 	int min_args, max_args; /* -1: unbounded */
 	bool options_end_at_first_argument; /* exec: what follows the id is the command line */
+	bool enters_container;              /* makes a process a container can see: berth's binary is protected first */
 	int (*run)(const struct global_options *global, const struct cli_args *args, berth_error **err);
 };
 

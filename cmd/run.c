@@ -55,6 +55,7 @@ static int run_run(const struct global_options *global, const struct cli_args *a
 
 const struct cli_command cmd_run = {
 	.name = "run",
+	.enters_container = true,
 	.summary = "create and run a container",
 	.arguments = "<container-id>",
 	.description = "Creates and starts a container; without --detach it waits and exits with the container's status.",

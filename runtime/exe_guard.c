@@ -2,72 +2,72 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <linux/mount.h>
-#include <sched.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mount.h>
+#include <linux/memfd.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
-#include "util/fs.h"
 
-#define GUARD_ENV "_BERTH_EXE_GUARDED"
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
 
-static bool has_cap(const struct string_list *set, const char *cap)
+extern char **environ;
+
+bool exe_guard_file_is_protected(int fd)
 {
-	for (size_t i = 0; set && i < set->len; i++)
-		if (strcmp(set->items[i], cap) == 0)
-			return true;
-	return false;
-}
-
-bool exe_guard_needed(const struct oci_process *p)
-{
-	/* A non-dumpable berth child can be reached only with CAP_SYS_PTRACE; whoever lacks it in the bounding set
-	 * cannot gain it. */
-	return p && p->capabilities && has_cap(&p->capabilities->bounding, "CAP_SYS_PTRACE");
-}
-
-int exe_guard_reexec(berth_error **err)
-{
-	if (getenv(GUARD_ENV)) {
-		unsetenv(GUARD_ENV);
-		return 0;
-	}
+	int seals = fcntl(fd, F_GET_SEALS);
+	if (seals >= 0 && (seals & F_SEAL_WRITE) && (seals & F_SEAL_SEAL))
+		return true;
 	struct statvfs sv;
-	if (statvfs("/proc/self/exe", &sv) == 0 && (sv.f_flag & ST_RDONLY))
-		return 0; /* already on a read-only mount: nothing can write it */
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0)
-		return error_errno(err, errno, "protect berth's binary: readlink /proc/self/exe");
-	self[n] = '\0';
-	_cleanup_free_ char *cmdline = NULL;
-	size_t len = 0;
-	int r = read_file_at(AT_FDCWD, "/proc/self/cmdline", &cmdline, &len, err);
-	if (r < 0)
-		return r;
-	size_t argc = 0;
-	for (size_t i = 0; i < len; i++)
-		argc += cmdline[i] == '\0';
-	_cleanup_free_ char **argv = calloc(argc + 1, sizeof(char *));
-	if (!argv)
-		return error_errno(err, ENOMEM, "protect berth's binary");
-	for (size_t i = 0, k = 0; i < len && k < argc; i += strlen(cmdline + i) + 1)
-		argv[k++] = cmdline + i;
+	return fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY);
+}
 
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-		return error_errno(err, errno, "protect berth's binary: a private mount namespace");
-	_cleanup_close_ int tree = (int) syscall(SYS_open_tree, AT_FDCWD, self, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
-	if (tree < 0 || syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0 ||
-	    syscall(SYS_move_mount, tree, "", AT_FDCWD, self, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return error_errno(err, errno, "protect berth's binary: bind `%s` read-only", self);
-	setenv(GUARD_ENV, "1", 1);
-	execv(self, argv);
-	return error_errno(err, errno, "protect berth's binary: execute `%s` again", self);
+int exe_guard_sealed_copy(int fd, const char *name)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	/* vm.memfd_noexec=1 wants MFD_EXEC said; kernels before 6.3 do not know the flag. */
+	_cleanup_close_ int memfd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+	if (memfd < 0 && errno == EINVAL)
+		memfd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (memfd < 0)
+		return -errno;
+	off_t offset = 0;
+	while (offset < st.st_size) {
+		ssize_t n = sendfile(memfd, fd, &offset, (size_t) (st.st_size - offset));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+	}
+	if (fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_EXEC) < 0 &&
+	    (errno != EINVAL || fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0))
+		return -errno;
+	if (fcntl(memfd, F_ADD_SEALS, F_SEAL_SEAL) < 0)
+		return -errno;
+	return TAKE_FD(memfd);
+}
+
+int exe_guard_protect(char *const *argv, berth_error **err)
+{
+	_cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return error_errno(err, errno, "protect berth's binary: open /proc/self/exe");
+	if (exe_guard_file_is_protected(self))
+		return 0;
+	_cleanup_close_ int copy = exe_guard_sealed_copy(self, "berth");
+	if (copy < 0)
+		return error_errno(err, -copy,
+				   "protect berth's binary: a sealed copy (or install berth on a read-only mount)");
+	syscall(SYS_execveat, copy, "", argv, environ, AT_EMPTY_PATH);
+	return error_errno(err, errno, "protect berth's binary: execute its sealed copy (or install berth on a read-only mount)");
 }

@@ -1,19 +1,28 @@
-/* CVE-2019-5736: keep berth's binary out of a container's reach through /proc/PID/exe. */
+/* CVE-2019-5736: no process a container can see runs from a host file it could open for writing. */
 #pragma once
 
 #include <stdbool.h>
 
-#include "oci/config.h"
 #include "util/error.h"
 
-/* Whether a process with these capabilities could ptrace-access (and so open /proc/PID/exe of) berth's child. */
-bool exe_guard_needed(const struct oci_process *p);
+/*
+ * Whether the file behind fd cannot be written through any path a container
+ * could hold: a memfd sealed against writes, or a file on a read-only mount
+ * (a mount of the host's namespace, out of a container's reach to remount).
+ */
+bool exe_guard_file_is_protected(int fd);
 
 /*
- * Make the running binary read-only where a container could reach it: when it
- * is not on a read-only mount already, bind it read-only over itself in a
- * private mount namespace and execute that, with the same arguments. Returns
- * 0 when nothing was needed (or this is the protected run); never returns on
- * success otherwise. No copy of the binary is made.
+ * Before berth makes any process a container can see (the init, an exec'd
+ * child): if the running binary is not protected, copy it into a sealed memfd
+ * and execute that with the same argv and environment. Decided from the
+ * binary itself, never from an inherited variable. Returns 0 when the binary
+ * is protected already; does not return when the re-exec succeeds.
  */
-int exe_guard_reexec(berth_error **err);
+int exe_guard_protect(char *const *argv, berth_error **err);
+
+/*
+ * A sealed, close-on-exec memfd copy of the file behind fd, named name:
+ * something to execute that nothing can write. Returns the memfd or -errno.
+ */
+int exe_guard_sealed_copy(int fd, const char *name);

@@ -18,7 +18,6 @@
 #include "runtime/child.h"
 #include "runtime/clone.h"
 #include "runtime/console.h"
-#include "runtime/exe_guard.h"
 #include "runtime/container.h"
 #include "runtime/process.h"
 #include "runtime/seccomp.h"
@@ -166,12 +165,6 @@ int container_exec(const struct exec_options *o, struct exec_result *ret, berth_
 	r = container_load_config(&c, &config, err);
 	if (r < 0)
 		goto out;
-	/* CVE-2019-5736: the child is visible in the container until it executes the program. */
-	if (exe_guard_needed(config->process) || exe_guard_needed(o->process)) {
-		r = exe_guard_reexec(err);
-		if (r < 0)
-			goto out;
-	}
 	init_pidfd = container_init_pidfd(&c);
 	if (init_pidfd < 0) {
 		r = error_new(err, ESRCH, "container \"%s\" is not running", o->id);

@@ -277,36 +277,3 @@ def test_hostile_annotations_stay_data(bundle, root, container, tmp_path):
     assert json.loads(seen.read_text())["annotations"] == hostile
     assert json.loads(berth("state", container, root=root).out)["annotations"] == hostile
     assert not os.path.exists("/tmp/pwned")
-
-
-@pytest.mark.parametrize("ptrace", [True, False])
-def test_cve_2019_5736_exec_runs_from_a_read_only_binary_when_the_container_could_ptrace(bundle, root, container,
-                                                                                         ptrace):
-    """With CAP_SYS_PTRACE in the container, berth's exec child is reachable through /proc/PID/exe while it sets
-    up: berth then runs from a read-only bind of its binary (no copy), so the file cannot be opened for writing
-    even after berth exits (EROFS, where an unguarded, busy binary gives ETXTBSY)."""
-    import errno
-    import time
-    if ptrace:
-        bundle.add_capabilities("CAP_SYS_PTRACE")
-    bundle.args("sleep", "60").write()
-    assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0
-    p = subprocess.Popen([BERTH, "--root", str(root), "exec", container, "sleep", "3"], stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        time.sleep(1)
-        # The attack: hold berth's binary by /proc/PID/exe (O_PATH), wait for berth to exit, reopen for writing.
-        held = os.open(f"/proc/{p.pid}/exe", os.O_PATH)
-    finally:
-        assert p.wait(timeout=30) == 0
-    try:
-        if ptrace:
-            with pytest.raises(OSError) as e:
-                os.open(f"/proc/self/fd/{held}", os.O_WRONLY)
-            assert e.value.errno == errno.EROFS
-        else:
-            # Without CAP_SYS_PTRACE nothing in the container can take that first step (berth's child is
-            # non-dumpable); the host, which can, finds the plain binary.
-            os.close(os.open(f"/proc/self/fd/{held}", os.O_WRONLY))
-    finally:
-        os.close(held)
