@@ -49,17 +49,33 @@ int create_options_from_args(const struct global_options *global, const struct c
 		o->listen_fds = true;
 	}
 	o->preserve_fds = listen + preserve;
+	return preserve_fds_reserve(o->preserve_fds, err);
+}
+
+int preserve_fds_reserve(int n, berth_error **err)
+{
 	/*
-	 * Keep [3, 3+n) for the caller's fds: fill holes with /dev/null and move
-	 * the log above, so no fd of berth's can land in the range the container gets.
+	 * CVE-2024-21626: the process gets fds 0 .. 3+n-1 and nothing else. Each
+	 * that the caller left closed becomes /dev/null now, before berth opens
+	 * anything, so no fd of berth's (a cgroup directory, a pidfd, the state
+	 * directory, the log) can take such a number and reach the container.
 	 */
-	for (int fd = 3; fd < 3 + o->preserve_fds; fd++)
-		if (fcntl(fd, F_GETFD) < 0) {
-			int null = open("/dev/null", O_RDONLY);
-			if (null >= 0 && null != fd) {
-				dup2(null, fd);
-				close(null);
-			}
+	for (int fd = 0; fd < 3 + n; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null < 0)
+			return error_errno(err, errno, "fill fd %d with /dev/null", fd);
+		if (null != fd) {
+			int r = dup3(null, fd, O_CLOEXEC);
+			int e = errno;
+			close(null);
+			if (r < 0)
+				return error_errno(err, e, "fill fd %d with /dev/null", fd);
 		}
-	return log_move_above(2 + o->preserve_fds, err);
+		/* stdio is inherited as such; the process' own range is made inheritable by its child. */
+		if (fd < 3)
+			fcntl(fd, F_SETFD, 0);
+	}
+	return log_move_above(2 + n, err);
 }

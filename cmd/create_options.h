@@ -28,3 +28,9 @@ enum {
 /* Fill o from the parsed options; reserves the preserved fd range so berth's own fds stay above it. */
 int create_options_from_args(const struct global_options *global, const struct cli_args *args, struct create_options *o,
 			     berth_error **err);
+
+/*
+ * Keep fds [0, 3+n) for the process: fill the caller's holes with /dev/null and
+ * move the log above, before berth opens anything (create, run and exec alike).
+ */
+int preserve_fds_reserve(int n, berth_error **err);

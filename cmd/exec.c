@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd/commands.h"
+#include "cmd/create_options.h"
 #include "cmd/supervise.h"
 #include "oci/config_check.h"
 #include "runtime/exec.h"
@@ -205,6 +206,11 @@ static int run_exec(const struct global_options *global, const struct cli_args *
 					 args->values[OPT_PRESERVE_FDS]);
 		}
 		preserve = (int) n;
+	}
+	r = preserve_fds_reserve(preserve, err);
+	if (r < 0) {
+		oci_process_free(process);
+		return r;
 	}
 	bool detach = cli_flag(args, OPT_DETACH);
 	if (process->terminal && detach && !args->values[OPT_CONSOLE_SOCKET]) {
