@@ -22,25 +22,24 @@ static const struct device_rule default_rules[] = {
 
 int device_rules_effective(const struct oci_resources *res, struct device_rule **ret, size_t *ret_len)
 {
-	*ret = NULL;
-	*ret_len = 0;
-	if (!res || res->devices.len == 0)
-		return 0;
-	size_t n = res->devices.len + ARRAY_SIZE(default_rules);
+	size_t n_config = res ? res->devices.len : 0;
+	size_t n = 1 + n_config + ARRAY_SIZE(default_rules);
 	struct device_rule *rules = calloc(n, sizeof(*rules));
 	if (!rules)
 		return -ENOMEM;
-	for (size_t i = 0; i < res->devices.len; i++) {
+	/* An allowlist (runtime-spec, as runc): everything is denied until a rule allows it. */
+	rules[0] = (struct device_rule){ .allow = false, .type = 'a', .major = -1, .minor = -1, .access = "rwm" };
+	for (size_t i = 0; i < n_config; i++) {
 		const struct oci_device_rule *d = &res->devices.items[i];
-		rules[i] = (struct device_rule){
+		rules[1 + i] = (struct device_rule){
 			.allow = d->allow,
 			.type = d->type && *d->type ? d->type[0] : 'a',
 			.major = d->major.set ? d->major.value : -1,
 			.minor = d->minor.set ? d->minor.value : -1,
 		};
-		snprintf(rules[i].access, sizeof(rules[i].access), "%s", d->access && *d->access ? d->access : "rwm");
+		snprintf(rules[1 + i].access, sizeof(rules[1 + i].access), "%s", d->access && *d->access ? d->access : "rwm");
 	}
-	memcpy(rules + res->devices.len, default_rules, sizeof(default_rules));
+	memcpy(rules + 1 + n_config, default_rules, sizeof(default_rules));
 	*ret = rules;
 	*ret_len = n;
 	return 0;

@@ -16,10 +16,11 @@ struct device_rule {
 };
 
 /*
- * The rules in force: the config's, then the defaults every container gets
- * (/dev/null, zero, full, random, urandom, tty, console, ptmx, the ptys (136:any),
- * tun, and mknod of anything), as runc appends them. None when the config
- * sets no device rules (the cgroup keeps its parent's). Caller frees.
+ * The rules in force, as runc applies them: deny everything, then the config's
+ * rules in order (res may be NULL), then the defaults every container gets
+ * (/dev/null, zero, full, random, urandom, tty, console, ptmx, the ptys
+ * (136:any), tun, and mknod of anything). An allow-all container says so with
+ * its own "allow a" rule. Caller frees.
  */
 int device_rules_effective(const struct oci_resources *res, struct device_rule **ret, size_t *ret_len);
 

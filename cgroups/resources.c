@@ -231,20 +231,20 @@ static int apply_v1_memory(int fd, const struct oci_memory *m, berth_error **err
 	return r;
 }
 
-static int apply_v1(const struct dir *dirs, size_t n, const struct oci_resources *res, berth_error **err)
+static int apply_v1(const struct dir *dirs, size_t n, const struct oci_resources *res, bool devices, berth_error **err)
 {
 	int r = 0;
-	struct device_rule *rules = NULL;
-	size_t n_rules = 0;
-	if (device_rules_effective(res, &rules, &n_rules) < 0)
-		return error_errno(err, ENOMEM, "linux.resources.devices");
-	if (n_rules) {
+	if (devices) {
+		struct device_rule *rules = NULL;
+		size_t n_rules = 0;
+		if (device_rules_effective(res, &rules, &n_rules) < 0)
+			return error_errno(err, ENOMEM, "linux.resources.devices");
 		int fd = v1_dir(dirs, n, "devices");
-		r = fd < 0 ? error_new(err, ENOTSUP, "linux.resources.devices: this host has no devices cgroup")
+		r = fd < 0 ? error_new(err, ENOTSUP, "linux.resources.devices: this host has no devices cgroup to confine the container's devices with")
 			   : device_rules_apply_v1(fd, rules, n_rules, err);
+		free(rules);
 	}
-	free(rules);
-	if (r < 0)
+	if (r < 0 || !res)
 		return r;
 	if (res->memory)
 		r = apply_v1_memory(v1_dir(dirs, n, "memory"), res->memory, err);
@@ -300,14 +300,15 @@ static int apply_v1(const struct dir *dirs, size_t n, const struct oci_resources
 	return r;
 }
 
-static int apply_v2(int fd, const struct oci_resources *res, struct device_filter *deferred, berth_error **err)
+static int apply_v2(int fd, const struct oci_resources *res, bool devices, struct device_filter *deferred,
+		    berth_error **err)
 {
 	int r = 0;
 	struct device_rule *rules = NULL;
 	size_t n_rules = 0;
-	if (device_rules_effective(res, &rules, &n_rules) < 0)
+	if (devices && device_rules_effective(res, &rules, &n_rules) < 0)
 		return error_errno(err, ENOMEM, "linux.resources.devices");
-	if (n_rules) {
+	if (devices) {
 		struct device_filter f = DEVICE_FILTER_INIT;
 		r = device_filter_build(rules, n_rules, &f);
 		if (r < 0)
@@ -320,7 +321,7 @@ static int apply_v2(int fd, const struct oci_resources *res, struct device_filte
 		}
 	}
 	free(rules);
-	if (r < 0)
+	if (r < 0 || !res)
 		return r;
 	const struct oci_memory *m = res->memory;
 	if (m && m->check_before_update.set && m->check_before_update.value && m->limit.set && m->limit.value >= 0) {
@@ -383,6 +384,8 @@ int cgroup_resources_check(const struct cgroup_set *set, const struct oci_resour
 {
 	struct dir dirs[32];
 	bool has_v1;
+	if (!res)
+		return 0;
 	size_t n = open_dirs(set, dirs, ARRAY_SIZE(dirs), &has_v1);
 	close_dirs(dirs, n);
 	for (size_t i = 0; i < res->unified.len; i++) {
@@ -404,8 +407,8 @@ int cgroup_resources_check(const struct cgroup_set *set, const struct oci_resour
 	return 0;
 }
 
-int cgroup_resources_apply(const struct cgroup_set *set, const struct oci_resources *res, struct device_filter *deferred,
-			   berth_error **err)
+int cgroup_resources_apply(const struct cgroup_set *set, const struct oci_resources *res, bool devices,
+			   struct device_filter *deferred, berth_error **err)
 {
 	struct dir dirs[32];
 	bool has_v1;
@@ -413,7 +416,7 @@ int cgroup_resources_apply(const struct cgroup_set *set, const struct oci_resour
 	if (r < 0)
 		return r;
 	size_t n = open_dirs(set, dirs, ARRAY_SIZE(dirs), &has_v1);
-	r = has_v1 ? apply_v1(dirs, n, res, err) : apply_v2(v2_dir(dirs, n), res, deferred, err);
+	r = has_v1 ? apply_v1(dirs, n, res, devices, err) : apply_v2(v2_dir(dirs, n), res, devices, deferred, err);
 	close_dirs(dirs, n);
 	return r;
 }

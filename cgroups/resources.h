@@ -16,9 +16,11 @@ int cgroup_resources_check(const struct cgroup_set *set, const struct oci_resour
 /*
  * Write every set field. Errors name the field and the file: "linux.resources.memory.limit: write memory.max: ...".
  * With deferred, a cgroup v2 device filter is only built into it, for the caller to load and attach
- * (device_filter_attach); without, it is attached here.
+ * (device_filter_attach); without, it is attached here. With devices, the device allowlist is
+ * applied (deny-all, r's rules, the defaults; r may be NULL): at create always, at update when asked.
  */
-int cgroup_resources_apply(const struct cgroup_set *set, const struct oci_resources *r, struct device_filter *deferred,
+int cgroup_resources_apply(const struct cgroup_set *set, const struct oci_resources *r, bool devices,
+			   struct device_filter *deferred,
 			   berth_error **err);
 
 /* runc's conversion of cpu shares [2, 262144] to cgroup v2 cpu.weight [1, 10000]. */

@@ -73,7 +73,7 @@ int container_update(const char *root, const char *id, const struct oci_resource
 	else if (set.len == 0)
 		r = no_cgroups(id, err);
 	else
-		r = cgroup_resources_apply(&set, resources, NULL, err);
+		r = cgroup_resources_apply(&set, resources, resources->devices.len > 0, NULL, err);
 	cgroup_set_clear(&set);
 	container_close(&c);
 	return r;

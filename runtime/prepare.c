@@ -265,9 +265,16 @@ int prepare(const struct create_options *o, struct prepared *p, berth_error **er
 	/* Saved once the cgroups exist: a berth killed from here on leaves what delete --force finds. */
 	if (r == 0)
 		r = container_save(&p->c, err);
-	/* Limits are in place before the init exists, so nothing runs unlimited. */
-	if (r == 0 && !o->cgroups_disabled && !limits_dropped && config->linux_config && config->linux_config->resources)
-		r = cgroup_resources_apply(&p->cgroups, config->linux_config->resources, &p->device_filter, err);
+	/*
+	 * Limits are in place before the init exists, so nothing runs unlimited.
+	 * The device allowlist always (a config without rules gets deny-all and
+	 * the defaults), except for an unprivileged berth: it cannot load a device
+	 * program, and its container cannot reach a device its user could not.
+	 */
+	const struct oci_resources *res = config->linux_config ? config->linux_config->resources : NULL;
+	bool devices = geteuid() == 0 && p->cgroups.len > 0;
+	if (r == 0 && !o->cgroups_disabled && !limits_dropped && (res || devices))
+		r = cgroup_resources_apply(&p->cgroups, res, devices, &p->device_filter, err);
 	if (r < 0)
 		undo_create(&p->c, &p->cgroups, -1);
 	else

@@ -113,3 +113,19 @@ def test_bad_cgroups_path(bundle, root, cid, path, message):
     r = create(bundle, root, cid)
     assert r.rc == 1 and r.err == f'berth: create "{cid}": {message}\n', r
     assert_nothing_left(root, cid, bundle.path)
+
+
+@needs_systemd
+def test_a_scope_without_device_rules_is_an_allowlist(bundle, root, cid):
+    """The device allowlist holds in a systemd scope too (berth's filter on the scope's cgroup): a container with
+    CAP_MKNOD and no linux.resources reaches neither block 7:0 nor anything the defaults leave out."""
+    bundle.add_capabilities("CAP_MKNOD")
+    bundle.config["linux"].pop("resources", None)
+    bundle.args("sh", "-c", "mknod /dev/l0 b 7 0 && echo mknod; head -c0 /dev/l0 && echo read-block; "
+                "head -c0 /dev/null && echo null; true").write()
+    try:
+        r = berth("--systemd-cgroup", "run", "--bundle", bundle.path, cid, root=root)
+        assert r.rc == 0, r
+        assert set(r.out.split()) == {"mknod", "null"}, r
+    finally:
+        berth("delete", "-f", cid, root=root)
