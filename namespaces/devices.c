@@ -5,11 +5,17 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "namespaces/mounts.h"
+#include "util/cleanup.h"
 #include "namespaces/rootfs_path.h"
+
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
 
 static const struct {
 	const char *path;
@@ -44,6 +50,35 @@ static int node_dir_open(int rootfd, struct node_dir *d, const char *path)
 	return d->fd;
 }
 
+/* Set mode and owner through an O_PATH fd of the node: the name may have been swapped since (a shared volume). */
+static int node_set_mode_owner(int fd, mode_t perm, uid_t uid, gid_t gid)
+{
+	/* fchmodat2 (Linux 6.6) takes AT_EMPTY_PATH; before it, the fd's magic link names the inode itself. */
+	if (syscall(SYS_fchmodat2, fd, "", perm, AT_EMPTY_PATH) < 0) {
+		if (errno != ENOSYS && errno != EINVAL)
+			return -errno;
+		char p[FD_PATH_SIZE];
+		fd_path(fd, p);
+		if (chmod(p, perm) < 0)
+			return -errno;
+	}
+	return fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0 ? -errno : 0;
+}
+
+/* The entry `name` in dirfd, opened without following it, must be what berth made there: type and device. */
+static int node_open_checked(int dirfd, const char *name, mode_t kind, dev_t dev)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((st.st_mode & S_IFMT) != kind || ((kind == S_IFCHR || kind == S_IFBLK) && st.st_rdev != dev))
+		return -EXDEV; /* replaced under our feet */
+	return TAKE_FD(fd);
+}
+
 static int create_node(int rootfd, struct node_dir *d, const char *path, char type, unsigned major, unsigned minor,
 		       mode_t perm, uid_t uid, gid_t gid, bool bind_from_host, berth_error **err)
 {
@@ -58,15 +93,21 @@ static int create_node(int rootfd, struct node_dir *d, const char *path, char ty
 	const char *name = slash + 1;
 
 	if (bind_from_host && type != 'p') {
-		/* mknod is refused in a user namespace: bind the host's node onto an empty file. */
+		/* mknod is refused in a user namespace: bind the host's node onto an empty file made here. */
 		_cleanup_close_ int host = open(path, O_PATH | O_CLOEXEC);
 		if (host < 0)
 			return error_errno(err, errno, "device \"%s\": open the host's node", path);
-		int f = openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+		/* O_EXCL: never open what the image has there (a FIFO would hang us, a node would be opened). */
+		const int flags = O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC;
+		_cleanup_close_ int f = openat(dirfd, name, flags, 0644);
+		if (f < 0 && errno == EEXIST) {
+			if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+				return error_errno(err, errno, "device \"%s\": remove the existing entry", path);
+			f = openat(dirfd, name, flags, 0644);
+		}
 		if (f < 0)
 			return error_errno(err, errno, "device \"%s\"", path);
 		int r = mount_bind_fd(host, f, false, 0);
-		close(f);
 		return r < 0 ? error_errno(err, -r, "bind device \"%s\"", path) : 0;
 	}
 	mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
@@ -80,9 +121,14 @@ static int create_node(int rootfd, struct node_dir *d, const char *path, char ty
 	}
 	if (r < 0)
 		return error_errno(err, errno, "mknod \"%s\"", path);
-	/* mknod applies the umask: set the exact mode, then the owner. */
-	if (fchmodat(dirfd, name, perm, 0) < 0 || fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-		return error_errno(err, errno, "device \"%s\": set mode and owner", path);
+	/* mknod applies the umask: set the exact mode, then the owner, on the node itself, never by name again. */
+	_cleanup_close_ int node = node_open_checked(dirfd, name, kind, dev);
+	if (node < 0)
+		return error_errno(err, -node, "device \"%s\": %s", path,
+				   node == -EXDEV ? "replaced by something else while it was made" : "open the new node");
+	r = node_set_mode_owner(node, perm, uid, gid);
+	if (r < 0)
+		return error_errno(err, -r, "device \"%s\": set mode and owner", path);
 	return 0;
 }
 
