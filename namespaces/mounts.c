@@ -348,6 +348,12 @@ int mount_config_entry(const struct mount_context *ctx, const struct oci_mount *
 		}
 		as_file = !S_ISDIR(st.st_mode);
 	}
+	/* As runc: a procfs or sysfs goes on the directory itself, never where an image's symlink points. */
+	if ((strcmp(type, "proc") == 0 || strcmp(type, "sysfs") == 0) && rootfs_is_symlink(ctx->rootfd, m->destination)) {
+		r = error_new(err, ELOOP, "mount \"%s\" on \"%s\": the destination is a symlink in the rootfs (refused for %s)",
+			      m->source ? m->source : type, m->destination, type);
+		goto out;
+	}
 	dstfd = rootfs_mkdir_open(ctx->rootfd, m->destination, as_file);
 	if (dstfd < 0) {
 		r = fail_mount(err, -dstfd, m, "destination");

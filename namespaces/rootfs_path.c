@@ -45,9 +45,10 @@ static void stack_clear(struct walk_stack *st)
  * target is spliced into what is left (an absolute one restarts at the
  * rootfs); ".." pops the stack of directories walked, so no rename race can
  * climb out. With create, missing components are made: directories, and the
- * last one as an empty file when as_file. Returns an O_PATH fd or -errno.
+ * last one as an empty file when as_file. With nofollow a final symlink is
+ * the result itself, as O_NOFOLLOW has it. Returns an O_PATH fd or -errno.
  */
-static int walk(int rootfd, const char *path, bool create, bool as_file)
+static int walk(int rootfd, const char *path, bool create, bool as_file, bool nofollow)
 {
 	struct walk_stack st = { .fds = { rootfd }, .len = 1 };
 	char *owned = strdup(path), *rest;
@@ -100,7 +101,7 @@ static int walk(int rootfd, const char *path, bool create, bool as_file)
 			close(next);
 			goto out;
 		}
-		if (S_ISLNK(sb.st_mode)) {
+		if (S_ISLNK(sb.st_mode) && !(last && nofollow)) {
 			char target[4096];
 			ssize_t n = readlinkat(next, "", target, sizeof(target) - 1);
 			close(next);
@@ -144,7 +145,7 @@ out:
 
 static int open_fallback(int rootfd, const char *path, int flags)
 {
-	int fd = walk(rootfd, path, false, false);
+	int fd = walk(rootfd, path, false, false, (flags & O_NOFOLLOW) != 0);
 	if (fd < 0 || (flags & ~O_NOFOLLOW) == O_PATH)
 		return fd;
 	/* Reopen what was found with the caller's flags through its own fd, not its path. */
@@ -173,11 +174,18 @@ int rootfs_open(int rootfd, const char *path, int flags)
 	return open_fallback(rootfd, path, flags);
 }
 
+bool rootfs_is_symlink(int rootfd, const char *path)
+{
+	_cleanup_close_ int fd = rootfs_open(rootfd, path, O_PATH | O_NOFOLLOW);
+	struct stat st;
+	return fd >= 0 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
 int rootfs_mkdir_open(int rootfd, const char *path, bool as_file)
 {
 	int fd = rootfs_open(rootfd, path, O_PATH);
 	if (fd != -ENOENT)
 		return fd;
 	/* Something is missing (perhaps behind a dangling symlink): create it, still confined to the rootfs. */
-	return walk(rootfd, path, true, as_file);
+	return walk(rootfd, path, true, as_file, false);
 }

@@ -14,6 +14,9 @@
 /* Open path inside the rootfs with flags (O_PATH, O_DIRECTORY, ...). Returns an fd or -errno. */
 int rootfs_open(int rootfd, const char *path, int flags);
 
+/* Whether path's last component, inside the rootfs, is a symlink (not followed). */
+bool rootfs_is_symlink(int rootfd, const char *path);
+
 /*
  * Open path inside the rootfs, creating what is missing: directories along the
  * way (0755), and the last component as a directory, or as an empty file when

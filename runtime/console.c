@@ -1,6 +1,7 @@
 #include "runtime/console.h"
 
 #include "namespaces/mounts.h"
+#include "util/cleanup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +10,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <linux/magic.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
@@ -38,23 +42,41 @@ static int bind_dev_console(int slave)
 	return r;
 }
 
+/*
+ * The pty pair, from the devpts instance of /dev/ptmx. In a live container
+ * (exec) the container decides what /dev/ptmx is: only a devpts ptmx is taken,
+ * and the slave comes from the master (TIOCGPTPEER), never by its name in a
+ * /dev/pts the container could have changed (CVE-2025-52565, as runc).
+ */
+static int open_pty(int *ret_master, int *ret_slave, char name[64], berth_error **err)
+{
+	_cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (master < 0)
+		return error_errno(err, errno, "terminal: open /dev/ptmx");
+	struct stat st;
+	struct statfs sf;
+	if (fstat(master, &st) < 0 || fstatfs(master, &sf) < 0)
+		return error_errno(err, errno, "terminal: /dev/ptmx");
+	if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 5 || minor(st.st_rdev) != 2 || sf.f_type != DEVPTS_SUPER_MAGIC)
+		return error_new(err, EPERM, "terminal: /dev/ptmx is not the ptmx of a devpts filesystem");
+	if (fcntl(master, F_SETFL, O_RDWR) < 0 || unlockpt(master) < 0 || ptsname_r(master, name, 64) != 0)
+		return error_errno(err, errno, "terminal: unlock the pty");
+	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return error_errno(err, errno, "terminal: open the pty's peer %s", name);
+	*ret_slave = slave;
+	*ret_master = TAKE_FD(master);
+	return 0;
+}
+
 int console_setup(const struct oci_box *size, bool bind_console, int *ret_master, berth_error **err)
 {
 	char name[64];
-	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (master < 0)
-		return error_errno(err, errno, "terminal: open /dev/ptmx");
-	if (unlockpt(master) < 0 || ptsname_r(master, name, sizeof(name)) != 0) {
-		int e = errno;
-		close(master);
-		return error_errno(err, e, "terminal: unlock the pty");
-	}
-	_cleanup_close_ int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (slave < 0) {
-		int e = errno;
-		close(master);
-		return error_errno(err, e, "terminal: open %s", name);
-	}
+	int master = -1, slave_fd = -1;
+	int r0 = open_pty(&master, &slave_fd, name, err);
+	if (r0 < 0)
+		return r0;
+	_cleanup_close_ int slave = slave_fd;
 	if (size) {
 		struct winsize ws = { .ws_row = (unsigned short) size->height.value, .ws_col = (unsigned short) size->width.value };
 		if (ioctl(slave, TIOCSWINSZ, &ws) < 0) {

@@ -161,13 +161,18 @@ int pid_file_write(const char *path, pid_t pid, berth_error **err)
 {
 	char buf[16], tmp[PATH_MAX];
 	int len = snprintf(buf, sizeof(buf), "%d", (int) pid);
-	/* Atomic: the shim and conmon read it the moment create returns. */
-	if (snprintf(tmp, sizeof(tmp), "%s.berth-tmp", path) >= (int) sizeof(tmp))
+	/*
+	 * Atomic: the shim and conmon read it the moment create returns. The
+	 * temporary name is unpredictable and made with O_EXCL: whatever else is
+	 * in that directory (a link planted by someone who can write it) is never
+	 * opened, truncated or renamed.
+	 */
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int) sizeof(tmp))
 		return error_new(err, ENAMETOOLONG, "--pid-file: path too long");
-	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
-		return error_errno(err, errno, "--pid-file: create `%s`", tmp);
-	int r = write_all(fd, buf, (size_t) len);
+		return error_errno(err, errno, "--pid-file: create a file beside `%s`", path);
+	int r = fchmod(fd, 0644) < 0 ? -errno : write_all(fd, buf, (size_t) len);
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;
 	if (r < 0) {
@@ -176,7 +181,6 @@ int pid_file_write(const char *path, pid_t pid, berth_error **err)
 	}
 	return 0;
 }
-
 
 void fault_point(const char *name)
 {

@@ -81,3 +81,42 @@ def test_device_in_a_user_namespace_never_opens_what_the_image_has(tmp_path, pub
     finally:
         berth("delete", "-f", cid, root=root)
         os.unlink(os.path.join(dev, "null"))
+
+
+@pytest.mark.parametrize("command", ["create", "exec"])
+def test_pid_file_never_writes_through_a_planted_name(tmp_path, bundle, root, cid, command):
+    """Guards util/proc.c pid_file_write (an unpredictable O_EXCL temporary): the pid file's directory may be
+    writable by others (a volume); a hard link planted at the old predictable `<path>.berth-tmp` to a host file
+    had that file truncated and overwritten with the pid."""
+    host_file = tmp_path / "host-file"
+    host_file.write_text("precious")
+    pid_dir = tmp_path / "pids"
+    pid_dir.mkdir()
+    pid_file = pid_dir / "pid"
+    os.link(host_file, str(pid_file) + ".berth-tmp")
+    bundle.args("sleep", "30").write()
+    try:
+        if command == "create":
+            r = berth("create", "--pid-file", pid_file, "-b", bundle.path, cid, root=root)
+        else:
+            assert berth("run", "-d", "-b", bundle.path, cid, root=root).rc == 0
+            r = berth("exec", "-d", "--pid-file", pid_file, cid, "sleep", "5", root=root)
+        assert r.rc == 0, r
+        assert pid_file.read_text().strip().isdigit()
+        assert host_file.read_text() == "precious"
+        assert sorted(os.listdir(pid_dir)) == ["pid", "pid.berth-tmp"], "a temporary file was left behind"
+    finally:
+        berth("delete", "-f", cid, root=root)
+
+
+def test_exec_tty_takes_only_a_devpts_ptmx(bundle, root, container, tmp_path):
+    """Guards runtime/console.c open_pty: in a live container /dev/ptmx is the container's to change; exec -t
+    takes only the ptmx of a devpts (its slave through TIOCGPTPEER, never by name), else one clear error."""
+    from conftest import ConsoleSocket
+    bundle.args("sleep", "30").write()
+    assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0
+    assert berth("exec", container, "sh", "-c", "rm /dev/ptmx && echo fake > /dev/ptmx", root=root).rc == 0
+    sock = ConsoleSocket(tmp_path / "console.sock")
+    r = berth("exec", "-t", "-d", "--console-socket", sock.path, container, "true", root=root)
+    assert r.rc != 0
+    assert r.err.endswith("terminal: /dev/ptmx is not the ptmx of a devpts filesystem\n"), r

@@ -63,9 +63,25 @@ def test_proc_symlink_cannot_reach_host_proc(tmp_path, private_rootfs, root, cid
     os.symlink("/proc/self/root", private_rootfs / "proc")
     b = evil_bundle(tmp_path, private_rootfs)
     r = run(b, root, cid, "true")
-    # Inside the rootfs "/proc/self/root" leads back to the /proc link itself: a loop, refused cleanly.
     assert r.rc == 1
-    assert r.err == f'berth: run "{cid}": mount "proc" on "/proc": destination: Too many levels of symbolic links\n'
+    assert r.err == (f'berth: run "{cid}": mount "proc" on "/proc": the destination is a symlink in the rootfs '
+                     '(refused for proc)\n')
+    assert_nothing_left(root, cid, b.path)
+
+
+@pytest.mark.parametrize("dest,kind", [("proc", "proc"), ("sys", "sysfs")])
+def test_proc_and_sys_destinations_that_are_symlinks_are_refused(tmp_path, private_rootfs, root, cid, dest, kind):
+    """Guards the symlink check in namespaces/mounts.c mount_config_entry: a procfs or sysfs never goes where an
+    image's symlink points (runc refuses it too), so the masks and read-only paths, which name /proc/... and
+    /sys/..., always land on the filesystem they are for."""
+    os.rmdir(private_rootfs / dest)
+    (private_rootfs / "tmp" / "elsewhere").mkdir()
+    os.symlink("tmp/elsewhere", private_rootfs / dest)
+    b = evil_bundle(tmp_path, private_rootfs)
+    r = run(b, root, cid, "true")
+    assert r.rc == 1, r
+    assert r.err == (f'berth: run "{cid}": mount "{kind}" on "/{dest}": the destination is a symlink in the rootfs '
+                     f'(refused for {kind})\n'), r
     assert_nothing_left(root, cid, b.path)
 
 
