@@ -1,5 +1,6 @@
 #include "cgroups/cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -306,29 +307,141 @@ int cgroup_set_enter(const struct cgroup_set *set, pid_t pid, bool skip_v2, bert
 	return 0;
 }
 
+/* A container may nest cgroups of its own: bounds on how far berth follows them. */
+#define TREE_MAX_DEPTH 32
+#define TREE_MAX_DIRS 4096
+
+struct pid_list {
+	pid_t *pids;
+	size_t len, cap;
+};
+
+static int pid_list_add_procs(struct pid_list *l, int dirfd)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	if (read_file_at(dirfd, "cgroup.procs", &data, &len, NULL) < 0)
+		return 0; /* gone while we walked */
+	for (char *save = NULL, *tok = strtok_r(data, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save)) {
+		if (l->len == l->cap) {
+			size_t cap = l->cap ? 2 * l->cap : 64;
+			pid_t *grown = realloc(l->pids, cap * sizeof(pid_t));
+			if (!grown)
+				return -ENOMEM;
+			l->pids = grown;
+			l->cap = cap;
+		}
+		l->pids[l->len++] = (pid_t) atoi(tok);
+	}
+	return 0;
+}
+
+/*
+ * Call visit(dirfd) on every cgroup below dirfd (children before their
+ * parent) and then on dirfd itself. Visiting stops at the first error.
+ */
+static int tree_walk(int dirfd, int depth, size_t *budget, int (*visit)(int parentfd, const char *name, int fd, void *data),
+		     int parentfd, const char *name, void *data)
+{
+	if (depth > TREE_MAX_DEPTH || (*budget)-- == 0)
+		return -ELOOP;
+	int dup = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	if (dup < 0)
+		return -errno;
+	DIR *dir = fdopendir(dup);
+	if (!dir) {
+		close(dup);
+		return -errno;
+	}
+	int r = 0;
+	struct dirent *e;
+	while (r == 0 && (e = readdir(dir))) {
+		if (e->d_type != DT_DIR || strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		_cleanup_close_ int child = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (child >= 0)
+			r = tree_walk(child, depth + 1, budget, visit, dirfd, e->d_name, data);
+	}
+	closedir(dir);
+	return r < 0 ? r : visit(parentfd, name, dirfd, data);
+}
+
+static int visit_collect(int parentfd, const char *name, int fd, void *data)
+{
+	(void) parentfd, (void) name;
+	return pid_list_add_procs(data, fd);
+}
+
 int cgroup_set_pids(const struct cgroup_set *set, pid_t **ret_pids, size_t *ret_len)
 {
 	*ret_pids = NULL;
 	*ret_len = 0;
 	for (size_t i = 0; i < set->len; i++) {
-		_cleanup_free_ char *dir = join_path(set->dirs[i].mount, set->dirs[i].path), *data = NULL;
-		size_t len = 0;
+		_cleanup_free_ char *dir = join_path(set->dirs[i].mount, set->dirs[i].path);
 		if (!dir)
 			return -ENOMEM;
 		_cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dirfd < 0 || read_file_at(dirfd, "cgroup.procs", &data, &len, NULL) < 0)
+		if (dirfd < 0 || faccessat(dirfd, "cgroup.procs", F_OK, 0) < 0)
 			continue;
-		size_t n = 0;
-		pid_t *pids = calloc(len / 2 + 1, sizeof(pid_t));
-		if (!pids)
-			return -ENOMEM;
-		for (char *save = NULL, *tok = strtok_r(data, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save))
-			pids[n++] = (pid_t) atoi(tok);
-		*ret_pids = pids;
-		*ret_len = n;
+		/* Recursively: a process that moved into a sub-cgroup of the container's is still the container's. */
+		struct pid_list l = { 0 };
+		size_t budget = TREE_MAX_DIRS;
+		int r = tree_walk(dirfd, 0, &budget, visit_collect, -1, NULL, &l);
+		if (r < 0 && r != -ELOOP) {
+			free(l.pids);
+			return r;
+		}
+		*ret_pids = l.pids;
+		*ret_len = l.len;
 		return 0;
 	}
 	return -ENOENT;
+}
+
+int cgroup_set_kill(const struct cgroup_set *set)
+{
+	/* cgroup.kill (Linux 5.14) kills the whole subtree at once, whatever forks or moves meanwhile. */
+	for (size_t i = 0; i < set->len; i++) {
+		_cleanup_free_ char *dir = join_path(set->dirs[i].mount, set->dirs[i].path);
+		_cleanup_close_ int dirfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		if (dirfd < 0 || !dir_is_v2(dirfd))
+			continue;
+		_cleanup_close_ int fd = openat(dirfd, "cgroup.kill", O_WRONLY | O_CLOEXEC);
+		return fd < 0 ? -errno : write_all(fd, "1", 1);
+	}
+	return -ENOENT;
+}
+
+int cgroup_set_check_empty(const struct cgroup_set *set, berth_error **err)
+{
+	for (size_t i = 0; i < set->len; i++) {
+		_cleanup_free_ char *dir = join_path(set->dirs[i].mount, set->dirs[i].path);
+		if (!dir)
+			return error_errno(err, ENOMEM, "cgroup");
+		_cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd < 0)
+			continue;
+		struct pid_list l = { 0 };
+		size_t budget = TREE_MAX_DIRS;
+		int r = tree_walk(dirfd, 0, &budget, visit_collect, -1, NULL, &l);
+		free(l.pids);
+		if (r == -ENOMEM)
+			return error_errno(err, ENOMEM, "cgroup");
+		/* As runc: the container's processes are what berth puts there; anything else is someone else's. */
+		if (l.len || r == -ELOOP)
+			return error_new(err, EBUSY, "container's cgroup is not empty: `%s` has %zu process(es) of someone else's",
+					 dir, l.len);
+	}
+	return 0;
+}
+
+static int visit_rmdir(int parentfd, const char *name, int fd, void *data)
+{
+	(void) fd, (void) data;
+	/* Sub-cgroups the container made inside berth's own: removed with it. */
+	if (parentfd >= 0)
+		(void) unlinkat(parentfd, name, AT_REMOVEDIR);
+	return 0;
 }
 
 int cgroup_set_remove(const struct cgroup_set *set, berth_error **err)
@@ -341,6 +454,13 @@ int cgroup_set_remove(const struct cgroup_set *set, berth_error **err)
 		_cleanup_free_ char *path = strdup(d->path);
 		if (!path)
 			return error_errno(err, ENOMEM, "cgroup");
+		{
+			_cleanup_free_ char *leaf = join_path(d->mount, d->path);
+			_cleanup_close_ int leaffd = leaf ? open(leaf, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+			size_t budget = TREE_MAX_DIRS;
+			if (leaffd >= 0)
+				(void) tree_walk(leaffd, 0, &budget, visit_rmdir, -1, NULL, NULL);
+		}
 		/* Remove from the leaf up to the topmost level berth created. */
 		for (;;) {
 			_cleanup_free_ char *full = join_path(d->mount, path);
@@ -365,6 +485,44 @@ int cgroup_set_remove(const struct cgroup_set *set, berth_error **err)
 		}
 	}
 	return first_error;
+}
+
+int cgroup_set_format(const struct cgroup_set *set, char **ret)
+{
+	size_t size = 1;
+	for (size_t i = 0; i < set->len; i++)
+		size += strlen(set->dirs[i].mount) + strlen(set->dirs[i].path) +
+			(set->dirs[i].created ? strlen(set->dirs[i].created) : 0) + 3;
+	char *text = malloc(size), *p = text;
+	if (!text)
+		return -ENOMEM;
+	*p = '\0';
+	for (size_t i = 0; i < set->len; i++)
+		p += sprintf(p, "%s\t%s\t%s\n", set->dirs[i].mount, set->dirs[i].path,
+			     set->dirs[i].created ? set->dirs[i].created : "");
+	*ret = text;
+	return 0;
+}
+
+int cgroup_set_parse(char *text, struct cgroup_set *ret)
+{
+	*ret = (struct cgroup_set){ 0 };
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *path = strchr(line, '\t');
+		char *created = path ? strchr(path + 1, '\t') : NULL;
+		if (!created || line[0] != '/' || path[1] != '/')
+			continue;
+		*path++ = '\0';
+		*created++ = '\0';
+		int r = add_dir(ret, line, path, false, false);
+		if (r == 0 && *created && !(ret->dirs[ret->len - 1].created = strdup(created)))
+			r = -ENOMEM;
+		if (r < 0) {
+			cgroup_set_clear(ret);
+			return r;
+		}
+	}
+	return 0;
 }
 
 void cgroup_set_clear(struct cgroup_set *set)

@@ -51,11 +51,26 @@ int cgroup_set_enter(const struct cgroup_set *set, pid_t pid, bool skip_v2, bert
 /* An fd of the set's cgroup2 directory, for clone3 CLONE_INTO_CGROUP; -ENOENT when there is none. */
 int cgroup_set_open_v2(const struct cgroup_set *set);
 
-/* Every pid in the container's cgroup (first hierarchy that lists them). */
+/* Every pid in the container's cgroup and the cgroups below it (first hierarchy that lists them). */
 int cgroup_set_pids(const struct cgroup_set *set, pid_t **ret_pids, size_t *ret_len);
 
-/* Remove what create made, bottom up; waits briefly for exiting processes. */
+/* SIGKILL the whole cgroup2 subtree through cgroup.kill; -ENOENT where there is no cgroup2 dir, -errno. */
+int cgroup_set_kill(const struct cgroup_set *set);
+
+/*
+ * At create, before the init exists: every cgroup of the set (and below) must
+ * be empty, else it is someone else's (a pod's, a service's, the root) and
+ * berth would later signal what it did not create. EBUSY with err otherwise.
+ */
+int cgroup_set_check_empty(const struct cgroup_set *set, berth_error **err);
+
+/* Remove what create made (with any sub-cgroups made inside it), bottom up; waits briefly for exiting processes. */
 int cgroup_set_remove(const struct cgroup_set *set, berth_error **err);
+
+/* The set as lines "mount<TAB>path<TAB>created" (the state directory's record, kept apart from state.json). */
+int cgroup_set_format(const struct cgroup_set *set, char **ret);
+/* Parse what cgroup_set_format wrote (text is modified). */
+int cgroup_set_parse(char *text, struct cgroup_set *ret);
 
 void cgroup_set_clear(struct cgroup_set *set);
 

@@ -547,6 +547,8 @@ static int signal_all(const struct container *c, int sig)
 	int r = cgroup_set_from_maps(&c->state->cgroup_paths, &c->state->cgroup_created, &set);
 	if (r < 0)
 		return r;
+	if (sig == SIGKILL)
+		(void) cgroup_set_kill(&set);
 	r = container_processes(c, &set, &pids, &n);
 	for (size_t i = 0; r == 0 && i < n; i++)
 		(void) kill(pids[i], sig);
@@ -600,8 +602,10 @@ static bool wait_init_gone(const struct container *c, int timeout_ms)
 /*
  * delete --force of a container whose state.json is missing or unreadable (a
  * berth killed while creating it, a full disk, a bad edit): kill what runs in
- * the cgroups its saved config names, remove those cgroups' leaves, and the
- * directory. Returns 0 also when there is no such directory.
+ * the cgroups create recorded, remove those berth made, and the directory.
+ * No record, no cgroup is touched: a path worked out again here (from this
+ * process' own cgroup) could be anyone's. Returns 0 also when there is no
+ * such directory.
  */
 static int remove_broken(const char *root, const char *id, berth_error **err)
 {
@@ -609,21 +613,16 @@ static int remove_broken(const char *root, const char *id, berth_error **err)
 	if (container_open_dir(root, id, &c) < 0)
 		return 0;
 	_cleanup_free_ char *data = NULL;
-	_cleanup_config_ struct oci_config *config = NULL;
 	size_t len = 0;
 	struct cgroup_set set = { 0 };
-	if (read_file_at(c.dirfd, "config.json", &data, &len, NULL) == 0 &&
-	    oci_config_parse(data, len, "config.json", &config, NULL) == 0 &&
-	    cgroup_set_plan(config->linux_config ? config->linux_config->cgroups_path : NULL, id, &set, NULL) == 0) {
+	if (read_file_at(c.dirfd, "cgroups", &data, &len, NULL) == 0 && cgroup_set_parse(data, &set) == 0) {
 		pid_t *pids = NULL;
 		size_t n = 0;
+		(void) cgroup_set_kill(&set);
 		if (cgroup_set_pids(&set, &pids, &n) == 0)
 			for (size_t i = 0; i < n; i++)
 				kill(pids[i], SIGKILL);
 		free(pids);
-		/* Only the leaf is surely the container's: its parents may be someone else's. */
-		for (size_t i = 0; i < set.len; i++)
-			set.dirs[i].created = strdup(set.dirs[i].path);
 		(void) cgroup_set_remove(&set, NULL);
 		cgroup_set_clear(&set);
 	}

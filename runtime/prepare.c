@@ -81,6 +81,18 @@ static int check_runnable(const struct oci_config *c, const char *label, berth_e
 }
 
 /* The process' environment, plus LISTEN_FDS/LISTEN_PID for socket activation (as runc passes them). */
+/*
+ * What delete --force trusts when state.json is lost: the cgroups as create
+ * made them, never a path worked out again from the deleting process' cgroup.
+ */
+static int record_cgroups(const struct container *c, const struct cgroup_set *set, berth_error **err)
+{
+	_cleanup_free_ char *text = NULL;
+	if (cgroup_set_format(set, &text) < 0)
+		return error_errno(err, ENOMEM, "record cgroups");
+	return write_file_atomic_at(c->dirfd, "cgroups", 0600, text, strlen(text), err);
+}
+
 /* Kill the init (and its cgroup), wait for it to go, remove cgroups and state: create's undo. */
 bool undo_create(struct container *c, struct cgroup_set *cgroups, int pidfd)
 {
@@ -93,9 +105,10 @@ bool undo_create(struct container *c, struct cgroup_set *cgroups, int pidfd)
 		(void) waitid(P_PIDFD, (id_t) pidfd, &info, WEXITED | WNOHANG);
 	}
 	if (cgroups) {
+		/* Without an init nothing of the container's ran: what is in the cgroups is someone else's. */
 		pid_t *pids = NULL;
 		size_t n = 0;
-		if (cgroup_set_pids(cgroups, &pids, &n) == 0)
+		if (pidfd >= 0 && cgroup_set_pids(cgroups, &pids, &n) == 0)
 			for (size_t i = 0; i < n; i++)
 				kill(pids[i], SIGKILL);
 		free(pids);
@@ -256,6 +269,11 @@ int prepare(const struct create_options *o, struct prepared *p, berth_error **er
 			r = cgroup_set_plan(path, o->id, &p->cgroups, err);
 		if (r == 0)
 			r = cgroup_set_create(&p->cgroups, o->rootless, &denied, err);
+		/* A transient scope is systemd's new unit (with berth's holder in it); a cgroupfs path may be anyone's. */
+		if (r == 0 && !o->systemd_cgroup)
+			r = cgroup_set_check_empty(&p->cgroups, err);
+		if (r == 0)
+			r = record_cgroups(&p->c, &p->cgroups, err);
 		if (r == 0 && denied)
 			limits_dropped = warn_undelegated(config, o->id, denied);
 		int m = r == 0 ? cgroup_set_to_maps(&p->cgroups, &s->cgroup_paths, &s->cgroup_created) : 0;
