@@ -90,3 +90,34 @@ complete_words berth --ro
     assert lines[0].split() == ["start", "state"], r
     assert lines[1].split() == ["--bundle"], r
     assert lines[2].split() == ["--root", "--rootless"], r
+
+
+def test_package_binds_berth_read_only_at_boot(package, tmp_path):
+    """CVE-2019-5736's fast path: the package's unit binds the binary read-only over itself (before containerd,
+    CRI-O, Podman and Docker start), stopped before an upgrade replaces the file. Its own ExecStart lines, run
+    here in a private mount namespace on the unpacked binary, leave a berth that needs no sealed copy."""
+    deb, work, _ = package
+    files = subprocess.run(f"dpkg-deb --fsys-tarfile {deb} | tar -t", shell=True, capture_output=True,
+                           text=True, check=True).stdout.split()
+    units = [f for f in files if f.endswith("/systemd/system/berth-readonly.service")]
+    assert len(units) == 1, files
+    control = tmp_path / "control"
+    subprocess.run(["dpkg-deb", "-e", deb, str(control)], check=True)
+    postinst = (control / "postinst").read_text()
+    prerm = (control / "prerm").read_text()
+    assert "berth-readonly.service" in postinst and "enable" in postinst, postinst
+    assert "berth-readonly.service" in prerm and "stop" in prerm, prerm
+    unpacked = tmp_path / "fs"
+    subprocess.run(["dpkg-deb", "-x", deb, str(unpacked)], check=True)
+    unit = (unpacked / units[0].lstrip("./")).read_text()
+    binary = str(unpacked / "usr" / "sbin" / "berth")
+    starts = [line.split("=", 1)[1].replace("/usr/sbin/berth", binary) for line in unit.splitlines()
+              if line.startswith("ExecStart=")]
+    assert len(starts) == 2, unit
+    # In the protected run, berth's /proc/self/exe is the bound binary itself (a memfd otherwise).
+    script = " && ".join(starts) + f" && {binary} --version >/dev/null && " \
+             f"python3 -c \"import os; print(os.statvfs('{binary}').f_flag & os.ST_RDONLY)\""
+    r = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r
+    assert r.stdout.strip() == str(os.ST_RDONLY), r
