@@ -415,6 +415,9 @@ int cgroup_set_kill(const struct cgroup_set *set)
 int cgroup_set_check_empty(const struct cgroup_set *set, berth_error **err)
 {
 	for (size_t i = 0; i < set->len; i++) {
+		/* One berth just made is empty: only a cgroup that was there before can hold someone else's. */
+		if (set->dirs[i].created)
+			continue;
 		_cleanup_free_ char *dir = join_path(set->dirs[i].mount, set->dirs[i].path);
 		if (!dir)
 			return error_errno(err, ENOMEM, "cgroup");

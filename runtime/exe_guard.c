@@ -30,7 +30,8 @@ bool exe_guard_file_is_protected(int fd)
 	return fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY);
 }
 
-int exe_guard_sealed_copy(int fd, const char *name)
+/* A sealed, close-on-exec memfd copy of the file behind fd: something to execute that nothing can write. */
+static int sealed_copy(int fd, const char *name)
 {
 	struct stat st;
 	if (fstat(fd, &st) < 0)
@@ -64,7 +65,7 @@ int exe_guard_protect(char *const *argv, berth_error **err)
 		return error_errno(err, errno, "protect berth's binary: open /proc/self/exe");
 	if (exe_guard_file_is_protected(self))
 		return 0;
-	_cleanup_close_ int copy = exe_guard_sealed_copy(self, "berth");
+	_cleanup_close_ int copy = sealed_copy(self, "berth");
 	if (copy < 0)
 		return error_errno(err, -copy,
 				   "protect berth's binary: a sealed copy (or install berth on a read-only mount)");

@@ -20,9 +20,3 @@ bool exe_guard_file_is_protected(int fd);
  * is protected already; does not return when the re-exec succeeds.
  */
 int exe_guard_protect(char *const *argv, berth_error **err);
-
-/*
- * A sealed, close-on-exec memfd copy of the file behind fd, named name:
- * something to execute that nothing can write. Returns the memfd or -errno.
- */
-int exe_guard_sealed_copy(int fd, const char *name);

@@ -90,7 +90,8 @@ static int record_cgroups(const struct container *c, const struct cgroup_set *se
 	_cleanup_free_ char *text = NULL;
 	if (cgroup_set_format(set, &text) < 0)
 		return error_errno(err, ENOMEM, "record cgroups");
-	return write_file_atomic_at(c->dirfd, "cgroups", 0600, text, strlen(text), err);
+	/* Written once, at create: no replacement to make atomic. */
+	return write_file_exclusive_at(c->dirfd, "cgroups", 0600, text, strlen(text), err);
 }
 
 /* Kill the init (and its cgroup), wait for it to go, remove cgroups and state: create's undo. */

@@ -75,6 +75,21 @@ def start_attack(binary, root, attacker, pid, out):
     assert not (out / "result").exists(), (out / "result").read_text()
 
 
+def pod(tmp_path, rootfs, root, binary, sidecar, out, *victim_args):
+    """A running sidecar with CAP_SYS_PTRACE and a bundle whose container joins its pid namespace."""
+    a = attacker_bundle(tmp_path, rootfs, "sidecar", out)
+    a.args("sleep", "60").write()
+    assert berth_as(binary, "run", "-d", "-b", a.path, sidecar, root=root).rc == 0
+    pid = state(root, sidecar)["pid"]
+    b = Bundle(tmp_path / "bundle", rootfs)
+    b.path.mkdir()
+    b.config["linux"]["namespaces"] = [
+        {"type": "pid", "path": f"/proc/{pid}/ns/pid"} if n["type"] == "pid" else n
+        for n in b.config["linux"]["namespaces"]]
+    b.args(*victim_args).write()
+    return b
+
+
 def test_init_waiting_for_start_is_out_of_reach_of_ptrace_in_the_container(tmp_path, rootfs, root, cid,
                                                                            victim_binary):
     """The attack of the report: a CAP_SYS_PTRACE process exec'd between create and start holds /proc/1/exe."""
@@ -97,17 +112,8 @@ def test_new_container_in_a_shared_pid_namespace_is_out_of_reach_of_a_sidecar(tm
     out = tmp_path / "out"
     out.mkdir()
     sidecar = cid + "-sidecar"
-    a = attacker_bundle(tmp_path, rootfs, "sidecar", out)
-    a.args("sleep", "60").write()
-    b = Bundle(tmp_path / "bundle", rootfs)
-    b.path.mkdir()
     try:
-        assert berth_as(victim_binary, "run", "-d", "-b", a.path, sidecar, root=root).rc == 0
-        pid = state(root, sidecar)["pid"]
-        b.config["linux"]["namespaces"] = [
-            {"type": "pid", "path": f"/proc/{pid}/ns/pid"} if n["type"] == "pid" else n
-            for n in b.config["linux"]["namespaces"]]
-        b.args("sleep", "30").write()
+        b = pod(tmp_path, rootfs, root, victim_binary, sidecar, out, "sleep", "30")
         assert berth_as(victim_binary, "create", "-b", b.path, cid, root=root).rc == 0
         start_attack(victim_binary, root, sidecar, ns_pid(state(root, cid)["pid"]), out)
         assert berth_as(victim_binary, "start", cid, root=root).rc == 0
@@ -123,18 +129,9 @@ def test_exec_child_is_out_of_reach_of_a_sidecar(tmp_path, rootfs, root, cid, vi
     out = tmp_path / "out"
     out.mkdir()
     sidecar = cid + "-sidecar"
-    a = attacker_bundle(tmp_path, rootfs, "sidecar", out)
-    a.args("sleep", "60").write()
-    b = Bundle(tmp_path / "bundle", rootfs)
-    b.path.mkdir()
     exec_proc = None
     try:
-        assert berth_as(victim_binary, "run", "-d", "-b", a.path, sidecar, root=root).rc == 0
-        pid = state(root, sidecar)["pid"]
-        b.config["linux"]["namespaces"] = [
-            {"type": "pid", "path": f"/proc/{pid}/ns/pid"} if n["type"] == "pid" else n
-            for n in b.config["linux"]["namespaces"]]
-        b.args("sleep", "60").write()
+        b = pod(tmp_path, rootfs, root, victim_binary, sidecar, out, "sleep", "60")
         assert berth_as(victim_binary, "run", "-d", "-b", b.path, cid, root=root).rc == 0
         assert berth_as(victim_binary, "pause", cid, root=root).rc == 0
         exec_proc = subprocess.Popen([victim_binary, "--root", str(root), "exec", "--ignore-paused", cid, "true"],
