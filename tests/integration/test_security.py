@@ -159,6 +159,48 @@ def test_cve_2024_21626_cwd_through_a_leaked_fd_for_exec(bundle, root, container
         assert r.rc != 0, (fd, r)
 
 
+@pytest.mark.parametrize("how", ["run", "exec"])
+def test_cve_2024_21626_layer_one_berths_fds_are_closed_before_the_cwd_is_taken(bundle, root, container, how):
+    """Guards close_fds_from before child_enter_process (runtime/init.c, runtime/exec.c), on its own: every
+    /proc/self/fd/N that is a directory is gone when chdir runs, so none gets as far as the getcwd check of layer
+    two."""
+    bundle.args("sleep", "30").write()
+    if how == "exec":
+        assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0
+    for fd in range(3, 16):
+        if how == "run":
+            bundle.config["process"]["cwd"] = f"/proc/self/fd/{fd}"
+            r = run(bundle, root, f"{container}-{fd}", "true")
+            berth("delete", "-f", f"{container}-{fd}", root=root)
+        else:
+            r = berth("exec", "--cwd", f"/proc/self/fd/{fd}", container, "true", root=root)
+        assert r.rc != 0, (fd, r)
+        # Closed (ENOENT), or one of the two berth still needs, a socket or the fifo (ENOTDIR): no directory.
+        assert any(f'process.cwd: chdir to "/proc/self/fd/{fd}": {why}' in r.err
+                   for why in ("No such file or directory", "Not a directory")), (fd, r)
+
+
+@pytest.mark.parametrize("how", ["run", "exec"])
+def test_cve_2024_21626_layer_two_a_cwd_outside_the_root_is_refused(bundle, root, container, tmp_path, how):
+    """Guards the getcwd check of child_enter_process (runtime/child.c), on its own: a host directory the
+    caller passes on purpose (--preserve-fds keeps it, so layer one cannot help) is not a cwd for the process."""
+    host_dir = tmp_path / "host-dir"
+    host_dir.mkdir()
+    (host_dir / "host-secret").write_text("x")
+    bundle.args("sleep", "30").write()
+    if how == "exec":
+        assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0
+        cmd = f"{BERTH} --root {root} exec --preserve-fds 1 --cwd /proc/self/fd/3 {container} ls"
+    else:
+        bundle.config["process"]["cwd"] = "/proc/self/fd/3"
+        bundle.args("ls").write()
+        cmd = f"{BERTH} --root {root} run --preserve-fds 1 -b {bundle.path} {container}-run"
+    r = subprocess.run(["sh", "-c", f"exec 3<{host_dir}; {cmd}"], capture_output=True, text=True, timeout=30)
+    berth("delete", "-f", f"{container}-run", root=root)
+    assert "host-secret" not in r.stdout, r
+    assert r.returncode != 0 and 'process.cwd: "/proc/self/fd/3" is outside the container' in r.stderr, r
+
+
 def test_cve_2025_52565_dev_console_symlink_is_not_followed(tmp_path, private_rootfs, root, cid):
     from conftest import ConsoleSocket
     os.symlink("/proc/sys/kernel/core_pattern", private_rootfs / "dev" / "console")
