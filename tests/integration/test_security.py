@@ -239,15 +239,24 @@ def test_sysctl_refuses_a_fake_procfs(bundle, root, cid):
 
 
 def test_cve_2025_31133_masking_uses_the_hosts_dev_null(tmp_path, private_rootfs, root, cid):
-    """An image /dev/null that is a symlink must not become what masked paths are bound to."""
-    os.symlink("/proc/sys/kernel/core_pattern", private_rootfs / "dev" / "null")
+    """Guards rootfs_mask_paths' open of the host's /dev/null (namespaces/rootfs.c), never the container's: with
+    /dev bound from a volume berth makes no nodes there, so the volume's /dev/null (a symlink to
+    /proc/sys/kernel/core_pattern) is what a berth that took the container's would bind over /proc/version, a
+    writable path to the host's core_pattern."""
+    volume = tmp_path / "dev-volume"
+    for d in ("pts", "shm", "mqueue"):
+        (volume / d).mkdir(parents=True)
+    os.symlink("/proc/sys/kernel/core_pattern", volume / "null")
     b = evil_bundle(tmp_path, private_rootfs)
     b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/dev"]
+    b.config["mounts"].insert(1, {"destination": "/dev", "type": "bind", "source": str(volume),
+                                  "options": ["rbind", "rw"]})
     b.config["linux"]["maskedPaths"] = ["/proc/version"]
-    r = run(b, root, cid, "sh", "-c", "wc -c < /proc/version; stat -c %t,%T /proc/version")
+    r = run(b, root, cid, "sh", "-c", "wc -c < /proc/version; stat -c %t,%T /proc/version; "
+            "grep -c core_pattern /proc/self/mountinfo || true")
     berth("delete", "-f", cid, root=root)
     assert r.rc == 0, r
-    assert r.out.split() == ["0", "1,3"], "masked with the real /dev/null (char 1:3)"
+    assert r.out.split() == ["0", "1,3", "0"], "masked with the real /dev/null (char 1:3)"
     assert_nothing_left(root, cid, b.path)
 
 
