@@ -304,15 +304,20 @@ def test_cve_2021_30465_and_2024_45310_symlink_exchange_race(tmp_path, private_r
 
 
 def test_cve_2021_43784_a_long_message_from_the_init_is_bounded(bundle, root, cid):
-    """runc's parent<->init messages had a length that could overflow. berth's are one bounded datagram: an error
-    far longer than a message arrives cut, on one line, and nothing is left behind."""
+    """Guards the bounded sync message (runtime/sync.c: one datagram of at most 3,584 bytes of text, always
+    NUL-terminated). runc's parent<->init messages had a length that could overflow. Here the init's error would
+    be ~8,000 bytes whole (a 3,765-byte destination and a 4,000-byte source): it arrives cut to the message's
+    size, on one line, and nothing is left behind."""
     long_dir = "/" + "/".join(["d" * 250] * 15)  # 3,765 bytes of destination, under PATH_MAX
-    bundle.config["mounts"].append({"destination": long_dir, "type": "bind", "source": "/nonexistent/" + "s" * 200,
+    source = "/nonexistent/" + "/".join(["s" * 200] * 19)  # ~3,830 bytes
+    bundle.config["mounts"].append({"destination": long_dir, "type": "bind", "source": source,
                                     "options": ["rbind"]})
     r = run(bundle, root, cid, "true")
     assert r.rc == 1, r
     assert r.err.count("\n") == 1 and r.err.startswith(f'berth: run "{cid}": mount "/nonexistent/'), r.err[:200]
-    assert len(r.err) < 4096
+    whole = len(f'berth: run "{cid}": mount "{source}" on "{long_dir}": source: No such file or directory\n')
+    assert whole > 7500
+    assert len(r.err) <= 3584 + len(f'berth: run "{cid}": ') + 1, len(r.err)
     assert_nothing_left(root, cid, bundle.path)
 
 
