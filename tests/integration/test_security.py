@@ -270,6 +270,9 @@ def test_cve_2021_30465_and_2024_45310_symlink_exchange_race(tmp_path, private_r
     RENAME_EXCHANGE, AT_FDCWD = 2, -100
     volume = tmp_path / "volume"
     (volume / "a" / "target").mkdir(parents=True)
+    # The host directory the symlink leads to has a "target" too, so a berth that followed it would find a
+    # mount point there (and would create made-file beside it).
+    (host_target / "target").mkdir()
     os.symlink(str(host_target), volume / "b")
     b = evil_bundle(tmp_path, private_rootfs)
     b.config["mounts"] += [
@@ -279,6 +282,12 @@ def test_cve_2021_30465_and_2024_45310_symlink_exchange_race(tmp_path, private_r
         # A file bind: berth creates an empty file at the destination first.
         {"destination": "/vol/a/made-file", "type": "bind", "source": "/etc/hostname", "options": ["bind", "ro"]},
     ]
+    # The container's own mount table, just before the pivot: a mount that followed the symlink shows there (the
+    # test's namespace never sees berth's mounts, and after the pivot the old root is gone with them).
+    tables = tmp_path / "mountinfo"
+    tables.mkdir()
+    b.config["hooks"] = {"createContainer": [{"path": "/bin/sh", "args": [
+        "sh", "-c", f"cat /proc/self/mountinfo > {tables}/$$"]}]}
     stop = threading.Event()
 
     def race():
@@ -297,9 +306,15 @@ def test_cve_2021_30465_and_2024_45310_symlink_exchange_race(tmp_path, private_r
     finally:
         stop.set()
         racer.join()
-    # host_target (the fixture) must still be empty: nothing was created or mounted through the symlink.
-    with open("/proc/self/mountinfo") as f:
-        assert str(host_target) not in f.read()
+    # Nothing was created through the symlink (host_target holds only what the test put there), and no mount
+    # of any container landed in it.
+    assert os.listdir(host_target) == ["target"], os.listdir(host_target)
+    os.rmdir(host_target / "target")  # the fixture checks it is empty
+    seen = [t.read_text() for t in tables.iterdir()]
+    assert seen, "no createContainer hook ran: the test did not reach the mounts"
+    for table in seen:
+        mountpoints = [line.split()[4] for line in table.splitlines()]
+        assert not [m for m in mountpoints if m.startswith(str(host_target) + "/")], "a mount followed the symlink"
     assert 0 in outcomes, "the race made every run fail: the test did not exercise the mount"
 
 
