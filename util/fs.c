@@ -286,7 +286,7 @@ int open_proc_file(int dirfd, const char *path, int flags)
 	struct open_how how = { .flags = (uint64_t) (flags | O_CLOEXEC | O_NOFOLLOW),
 				.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
 	int fd = (int) syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-	if (fd < 0 && errno == ENOSYS)
+	if (fd < 0 && (errno == ENOSYS || errno == EPERM)) /* EPERM: a seccomp profile older than openat2 */
 		fd = openat(dirfd, path, flags | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;

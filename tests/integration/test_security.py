@@ -364,3 +364,27 @@ def test_hostile_annotations_stay_data(bundle, root, container, tmp_path):
     assert json.loads(seen.read_text())["annotations"] == hostile
     assert json.loads(berth("state", container, root=root).out)["annotations"] == hostile
     assert not os.path.exists("/tmp/pwned")
+
+
+def test_cve_2025_52881_label_writes_are_not_redirected_by_a_mount(bundle, root, cid, tmp_path):
+    """Guards write_proc_self's procfs check (runtime/process.c) for the LSM label: a config (or a volume) binds a
+    host file over /proc/1/attr/exec, where berth writes process.selinuxLabel for the init; the write must not
+    land in it. (This host has no SELinux: a bound directory makes /sys/fs/selinux/enforce exist for the
+    container, so berth goes as far as the write.)"""
+    victim = tmp_path / "victim"
+    victim.write_text("untouched\n")
+    fake_fs = tmp_path / "sysfs-fs"
+    (fake_fs / "selinux").mkdir(parents=True)
+    (fake_fs / "selinux" / "enforce").write_text("1\n")
+    bundle.config["mounts"] += [
+        {"destination": "/sys/fs", "type": "bind", "source": str(fake_fs), "options": ["rbind"]},
+        {"destination": "/proc/1/attr/exec", "type": "bind", "source": str(victim), "options": ["bind"]},
+    ]
+    bundle.config["linux"]["readonlyPaths"] = []
+    bundle.config["process"]["selinuxLabel"] = "system_u:system_r:container_t:s0"
+    r = run(bundle, root, cid, "true")
+    assert r.rc == 1, r
+    assert "process.selinuxLabel: /proc/self/attr/exec is not procfs (a mount over it?): refusing to write there" \
+        in r.err, r
+    assert victim.read_text() == "untouched\n"
+    assert_nothing_left(root, cid, bundle.path)
