@@ -33,6 +33,9 @@ def evil_bundle(tmp_path, rootfs_path):
 
 
 def test_dev_symlink_to_the_host(tmp_path, private_rootfs, host_target, root, cid):
+    """Guards rootfs_open's RESOLVE_IN_ROOT (namespaces/rootfs_path.c): an image's /dev that is a symlink to a
+    host directory is followed inside the rootfs; a berth that followed it on the host mounted /dev's tmpfs and
+    made its nodes there (it failed with the resolution removed)."""
     shutil.rmtree(private_rootfs / "dev")
     os.symlink(str(host_target), private_rootfs / "dev")
     b = evil_bundle(tmp_path, private_rootfs)
@@ -45,6 +48,8 @@ def test_dev_symlink_to_the_host(tmp_path, private_rootfs, host_target, root, ci
 
 
 def test_mount_destination_through_dotdot_symlink(tmp_path, private_rootfs, host_target, root, cid):
+    """Guards rootfs_open and the careful walker (namespaces/rootfs_path.c): '..' in an image's symlink stops at
+    the rootfs, for a mount destination and a device node (it failed with RESOLVE_IN_ROOT removed)."""
     os.symlink("../../../../../../../../.." + str(host_target), private_rootfs / "escape")
     data = tmp_path / "data"
     data.mkdir()
@@ -59,6 +64,8 @@ def test_mount_destination_through_dotdot_symlink(tmp_path, private_rootfs, host
 
 
 def test_proc_symlink_cannot_reach_host_proc(tmp_path, private_rootfs, root, cid):
+    """Guards the symlink refusal for procfs destinations (namespaces/mounts.c mount_config_entry): /proc as a
+    link to /proc/self/root is refused with its reason (it failed with the refusal removed)."""
     os.rmdir(private_rootfs / "proc")
     os.symlink("/proc/self/root", private_rootfs / "proc")
     b = evil_bundle(tmp_path, private_rootfs)
@@ -102,6 +109,8 @@ SHIM = textwrap.dedent("""
 
 
 def test_init_that_dies_before_start_is_reaped_by_the_callers_subreaper(bundle, root, cid):
+    """Not a protection but a promise to the shim and conmon: the init is the caller's descendant, so the caller's
+    subreaper collects it when it dies before start."""
     bundle.args("true").write()
     r = subprocess.run([sys.executable, "-c", SHIM, BERTH, str(root), str(bundle.path), cid],
                        capture_output=True, text=True, timeout=60)
@@ -111,6 +120,7 @@ def test_init_that_dies_before_start_is_reaped_by_the_callers_subreaper(bundle, 
 
 
 def test_run_leaves_no_zombie(bundle, root, container):
+    """Not a protection: run reaps what it started."""
     bundle.args("sh", "-c", "sleep 0.1 & exit 0").write()
     assert berth("run", "-b", bundle.path, container, root=root).rc == 0
     zombies = []
@@ -127,7 +137,9 @@ def test_run_leaves_no_zombie(bundle, root, container):
 
 
 def test_cve_2019_5736_berths_binary_is_out_of_reach_while_the_init_waits(bundle, root, container):
-    """A created container's init is berth's image until start: its /proc/1/exe must not be reachable."""
+    """Guards child_become_undumpable (runtime/child.c): a created container's init is berth's image until start;
+    root in the container with the default capabilities cannot open its /proc/1/exe (it failed with the init left
+    dumpable). The CAP_SYS_PTRACE attacks are in test_escape_binary.py."""
     bundle.args("sleep", "30").write()
     assert berth("create", "-b", bundle.path, container, root=root).rc == 0
     # exec runs in the same pid namespace, as root with the default capabilities.
@@ -141,7 +153,8 @@ def test_cve_2019_5736_berths_binary_is_out_of_reach_while_the_init_waits(bundle
 
 
 def test_cve_2024_21626_cwd_through_a_leaked_fd_for_run(bundle, root, container):
-    """cwd=/proc/self/fd/N must never land in a host directory berth had open."""
+    """Both CVE-2024-21626 layers together (each has a test of its own below): cwd=/proc/self/fd/N never lands in
+    a host directory berth had open."""
     for fd in range(3, 16):
         bundle.config["process"]["cwd"] = f"/proc/self/fd/{fd}"
         r = run(bundle, root, f"{container}-{fd}", "sh", "-c", "pwd; ls")
@@ -151,6 +164,7 @@ def test_cve_2024_21626_cwd_through_a_leaked_fd_for_run(bundle, root, container)
 
 
 def test_cve_2024_21626_cwd_through_a_leaked_fd_for_exec(bundle, root, container):
+    """Both CVE-2024-21626 layers together, for exec (each layer has a test of its own below)."""
     bundle.args("sleep", "30").write()
     assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0
     for fd in range(3, 16):
@@ -202,6 +216,9 @@ def test_cve_2024_21626_layer_two_a_cwd_outside_the_root_is_refused(bundle, root
 
 
 def test_cve_2025_52565_dev_console_symlink_is_not_followed(tmp_path, private_rootfs, root, cid):
+    """Guards bind_dev_console (runtime/console.c): an image's /dev/console that is a symlink to
+    /proc/sys/kernel/core_pattern is replaced, never followed, so the pty is not bound over the host's
+    core_pattern (it failed with the link followed)."""
     from conftest import ConsoleSocket
     os.symlink("/proc/sys/kernel/core_pattern", private_rootfs / "dev" / "console")
     with open("/proc/sys/kernel/core_pattern") as f:
@@ -225,16 +242,21 @@ def test_cve_2025_52565_dev_console_symlink_is_not_followed(tmp_path, private_ro
     assert_nothing_left(root, cid, b.path)
 
 
-def test_sysctl_refuses_a_fake_procfs(bundle, root, cid):
-    """CVE-2023-27561/28642-style: a volume over /proc must not receive berth's writes."""
+def test_sysctl_refuses_a_fake_procfs(bundle, root, cid, tmp_path):
+    """Guards apply_sysctl's check that the container's /proc/sys is procfs (runtime/init.c); CVE-2023-27561 and
+    28642 style: a volume over /proc, with the sysctl's file in it, must not receive berth's writes."""
+    fake = tmp_path / "fake-proc"
+    (fake / "sys" / "net" / "ipv4").mkdir(parents=True)
+    (fake / "sys" / "net" / "ipv4" / "ip_forward").write_text("0\n")
     bundle.config["mounts"] = [m for m in bundle.config["mounts"] if m["destination"] != "/proc"]
-    bundle.config["mounts"].append({"destination": "/proc", "type": "tmpfs", "source": "tmpfs"})
+    bundle.config["mounts"].append({"destination": "/proc", "type": "bind", "source": str(fake), "options": ["rbind"]})
     bundle.config["linux"]["maskedPaths"] = []
     bundle.config["linux"]["readonlyPaths"] = []
     bundle.config["linux"]["sysctl"] = {"net.ipv4.ip_forward": "1"}
     r = run(bundle, root, cid, "true")
     assert r.rc == 1
     assert r.err == f'berth: run "{cid}": linux.sysctl: /proc/sys in the container is not procfs (mount proc first)\n'
+    assert (fake / "sys" / "net" / "ipv4" / "ip_forward").read_text() == "0\n"
     assert_nothing_left(root, cid, bundle.path)
 
 
@@ -337,7 +359,9 @@ def test_cve_2021_43784_a_long_message_from_the_init_is_bounded(bundle, root, ci
 
 
 def test_cve_2025_52881_sysctl_and_label_writes_are_not_redirected_by_a_mount(bundle, root, cid, tmp_path):
-    """A config (or a shared volume) puts a host file over a /proc file berth writes: the write must not land in it."""
+    """Guards open_proc_file's checks (util/fs.c: RESOLVE_NO_XDEV and the file's own fstatfs): a config (or a
+    shared volume) puts a host file over the /proc/sys file a sysctl writes; the write must not land in it (it
+    failed with both checks removed)."""
     victim = tmp_path / "victim"
     victim.write_text("untouched\n")
     bundle.config["mounts"].append({"destination": "/proc/sys/kernel/shmmni", "type": "bind", "source": str(victim),
@@ -350,8 +374,8 @@ def test_cve_2025_52881_sysctl_and_label_writes_are_not_redirected_by_a_mount(bu
 
 
 def test_hostile_annotations_stay_data(bundle, root, container, tmp_path):
-    """Quotes, control characters, non-ASCII and a large value in annotations: escaped in the state JSON hooks
-    receive and `state` prints, never interpreted, never truncated."""
+    """Guards the JSON emitter's escaping (util/json.c, oci/model_emit.c): quotes, control characters, non-ASCII and
+    a large value in annotations stay data in the state JSON hooks receive."""
     import json
     hostile = {'a"b\\c': "line1\nline2\t\u0001end", "ünïcödé": "✓" * 10, "big": "x" * 100000, "": "empty key",
                "$(touch /tmp/pwned)": "; rm -rf /"}
