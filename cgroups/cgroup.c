@@ -538,6 +538,16 @@ void cgroup_set_clear(struct cgroup_set *set)
 
 static int map_put(struct string_map *m, const char *key, const char *value)
 {
+	/* A key is there once: commit records what prepare did, and must not list it again. */
+	for (size_t i = 0; i < m->len; i++)
+		if (strcmp(m->keys[i], key) == 0) {
+			char *copy = strdup(value);
+			if (!copy)
+				return -ENOMEM;
+			free(m->values[i]);
+			m->values[i] = copy;
+			return 0;
+		}
 	char **keys = realloc(m->keys, (m->len + 1) * sizeof(char *));
 	if (!keys)
 		return -ENOMEM;

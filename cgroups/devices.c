@@ -58,10 +58,23 @@ int device_rules_apply_v1(int dirfd, const struct device_rule *rules, size_t n, 
 	for (size_t i = 0; i < n; i++) {
 		const struct device_rule *r = &rules[i];
 		char line[64], major[24], minor[24];
-		/* "a" stands for every device: v1 takes it alone, and it resets the list to allow- or deny-all. */
-		if (r->type == 'a')
+		bool all_access = strchr(r->access, 'r') && strchr(r->access, 'w') && strchr(r->access, 'm');
+		/*
+		 * "a" stands for every device with every access: v1 takes it alone,
+		 * and it resets the list to allow- or deny-all. Less access than rwm
+		 * on every device is one rule per type, as runc writes it.
+		 */
+		if (r->type == 'a' && all_access)
 			snprintf(line, sizeof(line), "a");
-		else {
+		else if (r->type == 'a') {
+			struct device_rule per_type[2] = { *r, *r };
+			per_type[0].type = 'c';
+			per_type[1].type = 'b';
+			int w = device_rules_apply_v1(dirfd, per_type, 2, err);
+			if (w < 0)
+				return w;
+			continue;
+		} else {
 			format_id(major, sizeof(major), r->major);
 			format_id(minor, sizeof(minor), r->minor);
 			snprintf(line, sizeof(line), "%c %s:%s %s", r->type, major, minor, r->access);

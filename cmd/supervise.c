@@ -71,8 +71,12 @@ int supervise(int pidfd, int master)
 				       { .fd = sfd, .events = POLLIN },
 				       { .fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN },
 				       { .fd = master_open ? master : -1, .events = POLLIN } };
-		if (poll(p, 4, -1) < 0 && errno != EINTR)
+		if (poll(p, 4, -1) < 0 && errno != EINTR) {
+			/* Nothing more can be relayed: the status is still the process' own, never a made-up 128. */
+			if (waitid(P_PIDFD, (id_t) pidfd, &info, WEXITED) < 0)
+				info = (siginfo_t){ .si_code = CLD_EXITED, .si_status = 255 };
 			break;
+		}
 		if (p[1].revents) {
 			struct signalfd_siginfo si;
 			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {

@@ -103,10 +103,14 @@ int timens_write_offsets(pid_t pid, const struct oci_linux *l, berth_error **err
 {
 	char buf[256];
 	size_t len = 0;
-	for (size_t i = 0; i < l->time_offsets.len && len < sizeof(buf); i++)
-		len += (size_t) snprintf(buf + len, sizeof(buf) - len, "%s %lld %llu\n", l->time_offsets.keys[i],
-					 (long long) l->time_offsets.values[i].secs.value,
-					 (unsigned long long) l->time_offsets.values[i].nanosecs.value);
+	for (size_t i = 0; i < l->time_offsets.len; i++) {
+		int n = snprintf(buf + len, sizeof(buf) - len, "%s %lld %llu\n", l->time_offsets.keys[i],
+				 (long long) l->time_offsets.values[i].secs.value,
+				 (unsigned long long) l->time_offsets.values[i].nanosecs.value);
+		if (n < 0 || (size_t) n >= sizeof(buf) - len)
+			return error_new(err, E2BIG, "linux.timeOffsets: more than the kernel's timens_offsets takes at once");
+		len += (size_t) n;
+	}
 	return len ? namespace_proc_write(pid, "timens_offsets", buf, len, err) : 0;
 }
 

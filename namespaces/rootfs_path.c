@@ -167,7 +167,8 @@ int rootfs_open(int rootfd, const char *path, int flags)
 		int fd = (int) syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 		if (fd >= 0)
 			return fd;
-		if (errno != ENOSYS)
+		/* ENOSYS, or EPERM from a seccomp profile older than openat2 (berth nested in a container). */
+		if (errno != ENOSYS && errno != EPERM)
 			return -errno;
 		openat2_missing = true;
 	}

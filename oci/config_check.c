@@ -91,8 +91,10 @@ int oci_check_process(const void *obj, const char *path, berth_error **err)
 {
 	const struct oci_process *p = obj;
 
-	/* config.md: on POSIX platforms args needs at least one entry. */
-	if (p->args.len == 0 && !p->command_line)
+	/* config.md: commandLine is Windows'; on POSIX platforms args needs at least one entry. */
+	if (p->command_line)
+		return model_fail(err, path, "commandLine", "is for Windows; on Linux the command goes in args");
+	if (p->args.len == 0)
 		return model_fail(err, path, "args", "needs at least one entry");
 	for (size_t i = 0; i < p->rlimits.len; i++)
 		for (size_t j = 0; j < i; j++)
@@ -113,6 +115,22 @@ int oci_check_process(const void *obj, const char *path, berth_error **err)
 	return 0;
 }
 
+/* The kernel's dev_t: 12 bits of major, 20 of minor; a larger number would be cut differently by mknod and the filter. */
+#define DEVICE_MAJOR_MAX 4095
+#define DEVICE_MINOR_MAX 1048575
+
+static int check_device_numbers(const struct opt_int *major, const struct opt_int *minor, const char *path,
+				berth_error **err)
+{
+	if (major->set && major->value > DEVICE_MAJOR_MAX)
+		return model_fail(err, path, "major", "%lld is above the kernel's largest major number %d",
+				  (long long) major->value, DEVICE_MAJOR_MAX);
+	if (minor->set && minor->value > DEVICE_MINOR_MAX)
+		return model_fail(err, path, "minor", "%lld is above the kernel's largest minor number %d",
+				  (long long) minor->value, DEVICE_MINOR_MAX);
+	return 0;
+}
+
 int oci_check_device(const void *obj, const char *path, berth_error **err)
 {
 	const struct oci_device *d = obj;
@@ -121,6 +139,21 @@ int oci_check_device(const void *obj, const char *path, berth_error **err)
 	if (strcmp(d->type, "p") != 0 && (!d->major.set || !d->minor.set))
 		return model_fail(err, path, !d->major.set ? "major" : "minor",
 				  "required field is missing for a device of type \"%s\"", d->type);
+	return check_device_numbers(&d->major, &d->minor, path, err);
+}
+
+int oci_check_device_rule(const void *obj, const char *path, berth_error **err)
+{
+	const struct oci_device_rule *d = obj;
+	return check_device_numbers(&d->major, &d->minor, path, err);
+}
+
+int oci_check_seccomp_syscall(const void *obj, const char *path, berth_error **err)
+{
+	const struct oci_syscall *s = obj;
+	/* A syscall has six arguments: a seventh condition cannot be kept, and dropping it would widen the rule. */
+	if (s->args.len > 6)
+		return model_fail(err, path, "args", "has %zu conditions; a syscall has 6 arguments", s->args.len);
 	return 0;
 }
 

@@ -16,4 +16,6 @@ const char *oci_rule_interface_name(const char *value);
 int oci_check_linux(const void *obj, const char *path, berth_error **err);
 int oci_check_process(const void *obj, const char *path, berth_error **err);
 int oci_check_device(const void *obj, const char *path, berth_error **err);
+int oci_check_device_rule(const void *obj, const char *path, berth_error **err);
+int oci_check_seccomp_syscall(const void *obj, const char *path, berth_error **err);
 int oci_check_memory_policy(const void *obj, const char *path, berth_error **err);

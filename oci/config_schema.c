@@ -212,7 +212,7 @@ static const struct model_field device_rule_fields[] = {
 	F_INT(struct oci_device_rule, minor, "minor", -1, INT64_MAX),
 	F_STRING(struct oci_device_rule, access, "access", .rule = oci_rule_device_access),
 };
-static const struct model_type device_rule_type = MODEL_TYPE(struct oci_device_rule, device_rule_fields, NULL);
+static const struct model_type device_rule_type = MODEL_TYPE(struct oci_device_rule, device_rule_fields, oci_check_device_rule);
 
 static const struct model_field memory_fields[] = {
 	/* -1 means unlimited for the limits below (config-linux.md). */
@@ -344,7 +344,7 @@ static const struct model_field syscall_fields[] = {
 	F_UINT(struct oci_syscall, errno_ret, "errnoRet", U32),
 	F_OBJECTS(struct oci_syscall, args, "args", seccomp_arg_type),
 };
-static const struct model_type syscall_type = MODEL_TYPE(struct oci_syscall, syscall_fields, NULL);
+static const struct model_type syscall_type = MODEL_TYPE(struct oci_syscall, syscall_fields, oci_check_seccomp_syscall);
 
 static const struct model_field seccomp_fields[] = {
 	F_STRING(struct oci_seccomp, default_action, "defaultAction", REQ_ALWAYS, .choices = seccomp_actions),

@@ -445,6 +445,30 @@ static void locate_syntax_error(const char *data, size_t len, char *out, size_t 
 	snprintf(out, size, "line %zu, column %zu", line, column);
 }
 
+/* yajl frees its tree recursively: a document nested deep enough would exhaust the stack. */
+#define MODEL_MAX_DEPTH 64
+
+static bool nested_too_deep(const char *s, size_t len)
+{
+	size_t depth = 0;
+	bool in_string = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"')
+			in_string = true;
+		else if ((c == '[' || c == '{') && ++depth > MODEL_MAX_DEPTH)
+			return true;
+		else if ((c == ']' || c == '}') && depth > 0)
+			depth--;
+	}
+	return false;
+}
+
 int model_parse_document(const struct model_type *type, const char *data, size_t len, const char *label,
 			 void **ret, berth_error **err)
 {
@@ -454,6 +478,8 @@ int model_parse_document(const struct model_type *type, const char *data, size_t
 
 	if (memchr(data, '\0', len))
 		return error_new(err, EINVAL, "%s: invalid JSON: contains a NUL byte", label);
+	if (nested_too_deep(data, len))
+		return error_new(err, EINVAL, "%s: invalid JSON: nested deeper than %d levels", label, MODEL_MAX_DEPTH);
 	/* yajl_tree_parse wants a NUL-terminated string. */
 	copy = strndup(data, len);
 	if (!copy)

@@ -6,6 +6,7 @@
 #include <linux/close_range.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -41,8 +42,18 @@ void child_setup_done(void)
 int child_prepare_fds(int preserve_fds, int keep_fd, berth_error **err)
 {
 	unsigned int first_closed = 3 + (unsigned int) preserve_fds;
-	if (syscall(SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return error_errno(err, errno, "mark berth's fds close-on-exec");
+	if (syscall(SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		/* Without it (old kernels, a seccomp profile older than it): fd by fd. */
+		if (errno != ENOSYS && errno != EPERM && errno != EINVAL)
+			return error_errno(err, errno, "mark berth's fds close-on-exec");
+		struct rlimit rl;
+		int top = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (1U << 20) ? (int) rl.rlim_cur : 1 << 20;
+		for (int fd = (int) first_closed; fd < top; fd++) {
+			int flags = fcntl(fd, F_GETFD);
+			if (flags >= 0 && !(flags & FD_CLOEXEC))
+				fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+		}
+	}
 	for (int fd = 3; fd < (int) first_closed; fd++) {
 		int flags = fcntl(fd, F_GETFD);
 		if (flags >= 0 && fd != keep_fd)

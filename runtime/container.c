@@ -276,6 +276,7 @@ static int serve_init(struct container *c, const struct oci_config *config, cons
 int container_create(const struct create_options *o, struct created_container *ret, berth_error **err)
 {
 	_cleanup_free_ char *state_json = NULL;
+	_cleanup_close_ int hook_state = -1, start_state = -1; /* the state for createContainer and startContainer hooks */
 	_cleanup_free_ char **env = NULL;
 	_cleanup_close_ int fifo_fd = -1, pidfd = -1, cgroup_fd = -1;
 	struct prepared prep;
@@ -428,10 +429,15 @@ int container_create(const struct create_options *o, struct created_container *r
 	}
 	s->init_pid = (struct opt_int){ true, pid };
 	s->init_start_time = (struct opt_uint){ true, start_time };
-	r = container_state_json(&c, OCI_STATUS_CREATING, &state_json, err);
+	/* The state createContainer hooks read, whole, in a memfd. */
+	if (config->hooks && config->hooks->create_container.len) {
+		r = container_state_json(&c, OCI_STATUS_CREATING, &state_json, err);
+		if (r == 0 && (hook_state = memfd_with("berth-state", state_json, strlen(state_json))) < 0)
+			r = error_errno(err, -hook_state, "createContainer hooks: the state for their stdin");
+	}
 	if (r == 0)
-		r = sync_send(sv[0], SYNC_GO, 0, state_json, -1) < 0 ? error_errno(err, EPIPE, "start the container init")
-								     : 0;
+		r = sync_send(sv[0], SYNC_GO, 0, NULL, hook_state) < 0 ? error_errno(err, EPIPE, "start the container init")
+									: 0;
 	if (r == 0)
 		fault_point("create:init-cloned");
 	/*
@@ -453,7 +459,16 @@ int container_create(const struct create_options *o, struct created_container *r
 		fault_point("create:committed");
 	if (r < 0)
 		goto fail;
-	if (sync_send(sv[0], SYNC_COMMITTED, 0, NULL, -1) < 0) {
+	/* startContainer hooks see the container as created. */
+	if (config->hooks && config->hooks->start_container.len) {
+		_cleanup_free_ char *created = NULL;
+		r = container_state_json(&c, OCI_STATUS_CREATED, &created, err);
+		if (r == 0 && (start_state = memfd_with("berth-state", created, strlen(created))) < 0)
+			r = error_errno(err, -start_state, "startContainer hooks: the state for their stdin");
+		if (r < 0)
+			goto fail;
+	}
+	if (sync_send(sv[0], SYNC_COMMITTED, 0, NULL, start_state) < 0) {
 		r = error_errno(err, EPIPE, "container init exited before it was created");
 		goto fail;
 	}

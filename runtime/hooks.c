@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,23 +24,18 @@ static long long now_ms(void)
 	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int run_one(const struct oci_hook *h, const char *kind, const char *state_json, berth_error **err)
+static int run_one(const struct oci_hook *h, const char *kind, int state_fd, berth_error **err)
 {
-	int in[2], out[2];
+	int out[2];
 	char output[HOOK_OUTPUT_MAX + 1];
 	size_t out_len = 0;
 
-	if (pipe2(in, O_CLOEXEC) < 0)
+	if (pipe2(out, O_CLOEXEC) < 0)
 		return error_errno(err, errno, "%s hook `%s`", kind, h->path);
-	if (pipe2(out, O_CLOEXEC) < 0) {
-		close(in[0]);
-		close(in[1]);
-		return error_errno(err, errno, "%s hook `%s`", kind, h->path);
-	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = errno;
-		close(in[0]), close(in[1]), close(out[0]), close(out[1]);
+		close(out[0]), close(out[1]);
 		return error_errno(err, e, "%s hook `%s`: fork", kind, h->path);
 	}
 	if (pid == 0) {
@@ -49,26 +45,25 @@ static int run_one(const struct oci_hook *h, const char *kind, const char *state
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
-		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0)
+		/* The state from its first byte: the hooks before this one read the same open file. */
+		if (dup2(state_fd, 0) < 0 || lseek(0, 0, SEEK_SET) < 0 || dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0)
 			_exit(127);
 		execve(h->path, h->args.len ? h->args.items : fallback_argv, h->env.len ? h->env.items : empty_env);
 		dprintf(2, "exec: %s", strerror(errno));
 		_exit(127);
 	}
-	close(in[0]);
 	close(out[1]);
 	_cleanup_close_ int out_fd = out[0];
-	/* The state goes in whole; a hook that does not read it only gets EPIPE, which is fine. */
-	(void) write_all(in[1], state_json, strlen(state_json));
-	close(in[1]);
 
 	_cleanup_close_ int pidfd = pidfd_open_pid(pid);
-	long long deadline = h->timeout.set ? now_ms() + h->timeout.value * 1000 : -1;
+	long long seconds = h->timeout.set ? (long long) h->timeout.value : -1;
+	long long deadline = seconds < 0 ? -1 : now_ms() + (seconds > LLONG_MAX / 4000 ? LLONG_MAX / 4 : seconds * 1000);
 	bool timed_out = false, out_open = true;
 	int status = 0;
 	for (;;) {
 		struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = out_open ? out_fd : -1, .events = POLLIN } };
-		int wait_ms = deadline < 0 ? -1 : (int) (deadline - now_ms());
+		long long left = deadline < 0 ? -1 : deadline - now_ms();
+		int wait_ms = left > INT_MAX ? INT_MAX : (int) left; /* timeouts of years do not wrap */
 		if (deadline >= 0 && wait_ms <= 0) {
 			timed_out = true;
 			kill(pid, SIGKILL);
@@ -119,12 +114,22 @@ static int run_one(const struct oci_hook *h, const char *kind, const char *state
 			 out_len ? ": " : "", output);
 }
 
-int hooks_run(const oci_hook_list *hooks, const char *kind, const char *state_json, berth_error **err)
+int hooks_run_fd(const oci_hook_list *hooks, const char *kind, int state_fd, berth_error **err)
 {
 	for (size_t i = 0; hooks && i < hooks->len; i++) {
-		int r = run_one(&hooks->items[i], kind, state_json, err);
+		int r = run_one(&hooks->items[i], kind, state_fd, err);
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+int hooks_run(const oci_hook_list *hooks, const char *kind, const char *state_json, berth_error **err)
+{
+	if (!hooks || hooks->len == 0)
+		return 0;
+	_cleanup_close_ int fd = memfd_with("berth-state", state_json, strlen(state_json));
+	if (fd < 0)
+		return error_errno(err, -fd, "%s hooks: the state for their stdin", kind);
+	return hooks_run_fd(hooks, kind, fd, err);
 }

@@ -88,7 +88,7 @@ static bool asks_berth_now(const struct oci_config *c)
 	       (c->linux_config && c->linux_config->net_devices.len);
 }
 
-static int setup_rootfs(const struct init_context *ctx, const char *state_json, berth_error **err)
+static int setup_rootfs(const struct init_context *ctx, int state_fd, berth_error **err)
 {
 	const struct oci_config *c = ctx->config;
 	const struct oci_linux *l = c->linux_config;
@@ -126,7 +126,7 @@ static int setup_rootfs(const struct init_context *ctx, const char *state_json, 
 			return r < 0 ? error_errno(err, -r, "wait for the createRuntime hooks") : -ECANCELED;
 	}
 	if (c->hooks) {
-		r = hooks_run(&c->hooks->create_container, "createContainer", state_json, err);
+		r = hooks_run_fd(&c->hooks->create_container, "createContainer", state_fd, err);
 		if (r < 0)
 			return r;
 	}
@@ -144,7 +144,7 @@ static int setup_rootfs(const struct init_context *ctx, const char *state_json, 
 }
 
 /* Everything from the clone to "ready"; on failure the caller reports err over the sync socket. */
-static int init_setup(const struct init_context *ctx, char *state_json, char **ret_executable, berth_error **err)
+static int init_setup(const struct init_context *ctx, char **ret_executable, berth_error **err)
 {
 	const struct oci_config *c = ctx->config;
 	const struct oci_process *p = c->process;
@@ -153,10 +153,12 @@ static int init_setup(const struct init_context *ctx, char *state_json, char **r
 	int r;
 
 	/* berth has written the id mappings and placed us in the cgroups. */
-	r = sync_recv(ctx->sync_fd, &msg, NULL);
+	int fd = -1;
+	r = sync_recv(ctx->sync_fd, &msg, &fd);
+	/* The state for createContainer hooks comes whole, in a memfd (a message would cut it). */
+	_cleanup_close_ int state_fd = fd;
 	if (r < 0 || msg.type != SYNC_GO)
 		return r < 0 ? error_errno(err, -r, "wait for berth") : error_new(err, EPROTO, "unexpected message");
-	snprintf(state_json, sizeof(msg.text), "%s", msg.text);
 	child_become_undumpable();
 
 	if (p->exec_cpu_affinity && p->exec_cpu_affinity->initial) {
@@ -201,7 +203,9 @@ static int init_setup(const struct init_context *ctx, char *state_json, char **r
 	if (r < 0)
 		return r;
 
-	r = setup_rootfs(ctx, state_json, err);
+	r = setup_rootfs(ctx, state_fd, err);
+	if (state_fd >= 0)
+		close(TAKE_FD(state_fd));
 	if (r < 0)
 		return r;
 	/* The console binds over /dev/console: before root.readonly makes that impossible (as runc). */
@@ -270,7 +274,6 @@ void init_main(const struct init_context *berths_ctx)
 	const struct init_context *ctx = &own;
 	const struct oci_process *p = ctx->config->process;
 	_cleanup_error_ berth_error *err = NULL;
-	char state_json[sizeof(((struct sync_msg *) 0)->text)];
 	char *executable = NULL;
 	char byte;
 
@@ -280,7 +283,7 @@ void init_main(const struct init_context *berths_ctx)
 	 * only of a dumpable process: the init stays so until they are written.
 	 */
 	child_prologue(theirs, ARRAY_SIZE(theirs), ctx->unprivileged);
-	if (init_setup(ctx, state_json, &executable, &err) < 0) {
+	if (init_setup(ctx, &executable, &err) < 0) {
 		sync_send_error(ctx->sync_fd, err);
 		_exit(1);
 	}
@@ -293,7 +296,8 @@ void init_main(const struct init_context *berths_ctx)
 	 * with no state that `delete --force` could find it by is avoided.
 	 */
 	struct sync_msg msg;
-	if (sync_recv(ctx->sync_fd, &msg, NULL) < 0 || msg.type != SYNC_COMMITTED)
+	int start_state_fd = -1; /* the state as startContainer hooks see it ("created"), when there are any */
+	if (sync_recv(ctx->sync_fd, &msg, &start_state_fd) < 0 || msg.type != SYNC_COMMITTED)
 		_exit(1);
 	wait_for_release(ctx->sync_fd);
 
@@ -306,14 +310,13 @@ void init_main(const struct init_context *berths_ctx)
 	close(ctx->fifo_fd);
 
 	if (ctx->config->hooks && ctx->config->hooks->start_container.len) {
-		char *status = strstr(state_json, "\"status\":\"creating\"");
-		if (status)
-			memcpy(status, "\"status\":\"created\" ", 19);
-		if (hooks_run(&ctx->config->hooks->start_container, "startContainer", state_json, &err) < 0) {
+		if (hooks_run_fd(&ctx->config->hooks->start_container, "startContainer", start_state_fd, &err) < 0) {
 			dprintf(2, "berth: %s\n", err->message);
 			_exit(1);
 		}
 	}
+	if (start_state_fd >= 0)
+		close(start_state_fd);
 	/* Every fd of berth's is close-on-exec (see init_setup): execve leaves stdio and the preserved ones. */
 	execve(executable, p->args.items, ctx->env);
 	dprintf(2, "berth: exec \"%s\": %s\n", executable, strerror(errno));

@@ -215,13 +215,31 @@ uint64_t container_record_oom(struct container *c)
 		return recorded;
 	uint64_t kills = set.len ? cgroup_oom_kills(&set) : 0;
 	cgroup_set_clear(&set);
-	if (kills > recorded) {
-		c->state->oom_kills = (struct opt_uint){ true, kills };
-		/* Saved only under the lock; a reader that cannot take it now still reports what it saw. */
-		if (flock(c->dirfd, LOCK_EX | LOCK_NB) == 0)
-			(void) container_save(c, NULL);
+	if (kills <= recorded)
+		return recorded;
+	c->state->oom_kills = (struct opt_uint){ true, kills };
+	/*
+	 * Saved only under the lock, and onto the state as it is then: what this
+	 * reader loaded before may be old by now (another berth saved since), and
+	 * writing it back would undo that. A reader that cannot take the lock now
+	 * still reports what it saw; the next one records it.
+	 */
+	if (flock(c->dirfd, LOCK_EX | LOCK_NB) < 0)
+		return kills;
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	struct berth_container_state *now = NULL;
+	if (read_file_at(c->dirfd, STATE_FILE, &data, &len, NULL) == 0 &&
+	    model_parse_document(&berth_container_state_type, data, len, STATE_FILE, (void **) &now, NULL) == 0) {
+		if (now->oom_kills.value < kills) {
+			now->oom_kills = (struct opt_uint){ true, kills };
+			struct container current = *c;
+			current.state = now;
+			(void) container_save(&current, NULL);
+		}
+		model_free(&berth_container_state_type, now);
 	}
-	return c->state->oom_kills.value;
+	return kills;
 }
 
 int container_init_pidfd(const struct container *c)

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -123,6 +125,24 @@ static int compare_ints(const void *a, const void *b)
 	return *(const int *) a - *(const int *) b;
 }
 
+/*
+ * close_range, or one close per fd where it is missing or a seccomp profile
+ * older than it refuses it (berth nested in a container: ENOSYS or EPERM).
+ */
+static int close_fd_range(unsigned int from, unsigned int to)
+{
+	if (syscall(SYS_close_range, from, to, 0) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EPERM)
+		return -errno;
+	struct rlimit rl;
+	unsigned int top = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (1U << 20) ? (unsigned int) rl.rlim_cur
+											 : 1U << 20;
+	for (unsigned int fd = from; fd <= to && fd < top; fd++)
+		(void) close((int) fd);
+	return 0;
+}
+
 int close_fds_from(int first, const int *keep, size_t n_keep)
 {
 	int sorted[16];
@@ -134,11 +154,12 @@ int close_fds_from(int first, const int *keep, size_t n_keep)
 	for (size_t i = 0; i < n_keep; i++) {
 		if (sorted[i] < first)
 			continue;
-		if ((unsigned int) sorted[i] > from && syscall(SYS_close_range, from, (unsigned int) sorted[i] - 1, 0) < 0)
-			return -errno;
+		int r = (unsigned int) sorted[i] > from ? close_fd_range(from, (unsigned int) sorted[i] - 1) : 0;
+		if (r < 0)
+			return r;
 		from = (unsigned int) sorted[i] + 1;
 	}
-	return syscall(SYS_close_range, from, ~0U, 0) < 0 ? -errno : 0;
+	return close_fd_range(from, ~0U);
 }
 
 int copy_attributes(int srcfd, int dstfd)
@@ -265,7 +286,7 @@ int open_proc_file(int dirfd, const char *path, int flags)
 	struct open_how how = { .flags = (uint64_t) (flags | O_CLOEXEC | O_NOFOLLOW),
 				.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
 	int fd = (int) syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-	if (fd < 0 && errno == ENOSYS)
+	if (fd < 0 && (errno == ENOSYS || errno == EPERM)) /* EPERM: a seccomp profile older than openat2 */
 		fd = openat(dirfd, path, flags | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
@@ -276,4 +297,17 @@ int open_proc_file(int dirfd, const char *path, int flags)
 		return -EXDEV;
 	}
 	return fd;
+}
+
+int memfd_with(const char *name, const char *data, size_t len)
+{
+	_cleanup_close_ int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	int r = write_all(fd, data, len);
+	if (r < 0)
+		return r;
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+		return -errno;
+	return TAKE_FD(fd);
 }

@@ -13,6 +13,9 @@ int read_file_at(int dirfd, const char *path, char **ret_data, size_t *ret_len, 
 /* Read all of an open fd (e.g. stdin) into a NUL-terminated buffer. */
 int read_fd_all(int fd, const char *label, char **ret_data, size_t *ret_len, berth_error **err);
 
+/* A sealed, close-on-exec memfd holding data (a hook's stdin): returns the fd or -errno. */
+int memfd_with(const char *name, const char *data, size_t len);
+
 /* Create dirfd/path exclusively (fails if it exists) with the given content. */
 int write_file_exclusive_at(int dirfd, const char *path, mode_t mode, const char *data, size_t len,
 			    berth_error **err);

@@ -115,3 +115,13 @@ def test_json_log_gets_the_cause(bundle, root, cid, tmp_path):
     record = json.loads(log.read_text().splitlines()[-1])
     assert record["level"] == "error"
     assert record["msg"] == f'create "{cid}": {bundle.path}/config.json: root.path: `nope`: No such file or directory'
+
+
+def test_deeply_nested_json_is_refused_before_it_is_parsed(bundle, root, cid):
+    """yajl frees its tree recursively: 200,000 nested arrays exhausted berth's stack (a crash, not an error)."""
+    bundle.write()
+    config = json.loads((bundle.path / "config.json").read_text())
+    text = json.dumps(config)[:-1] + ', "x-deep": ' + "[" * 200000 + "]" * 200000 + "}"
+    (bundle.path / "config.json").write_text(text)
+    assert_failed_cleanly(create(bundle, root, cid), root, cid, bundle,
+                          f"{bundle.path}/config.json: invalid JSON: nested deeper than 64 levels")

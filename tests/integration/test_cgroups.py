@@ -194,3 +194,15 @@ def test_leaf_weight_is_refused_on_v2_and_written_on_v1(bundle, root, container)
         assert r.rc == 0 or f'berth: run "{container}": linux.resources.blockIO.leafWeight: write blkio.leaf_weight' \
             in r.err, r
     assert_nothing_left(root, container, bundle.path)
+
+
+def test_state_records_each_cgroup_once(bundle, root, container):
+    """state.json listed every cgroup twice (recorded at prepare and again at commit), and delete removed each
+    twice. Counted in the raw file: a JSON parser keeps only the last of duplicate keys."""
+    import re
+    bundle.args("sleep", "30").write()
+    assert berth("create", "-b", bundle.path, container, root=root).rc == 0
+    raw = (root / container / "state.json").read_text()
+    block = re.search(r'"cgroupPaths":\s*\{([^}]*)\}', raw).group(1)
+    keys = re.findall(r'"([^"]+)":', block)
+    assert keys and len(keys) == len(set(keys)), keys

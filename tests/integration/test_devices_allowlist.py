@@ -50,3 +50,10 @@ def test_update_without_device_rules_keeps_the_allowlist(bundle, root, container
     assert berth("update", "--pids-limit", "100", container, root=root).rc == 0
     r = berth("exec", container, "sh", "-c", PROBE, root=root)
     assert set(r.out.split()) == {"mknod", "null"}, r
+
+
+def test_a_rule_for_every_device_keeps_its_access(bundle, root, container):
+    """Guards cgroups/devices.c device_rules_apply_v1: v1 reads a bare "a" as every access on every device, so a
+    rule of type "a" with access "r" became rwm there (the eBPF filter, on v2, always kept the access)."""
+    rules = [{"allow": False, "access": "rwm"}, {"allow": True, "type": "a", "access": "r"}]
+    assert probe(bundle, root, container, {"devices": rules}) == {"mknod", "read-block", "read-char", "null"}

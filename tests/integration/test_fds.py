@@ -133,3 +133,33 @@ def test_listen_fds_with_a_hole(bundle, root, container, marked):
     fds = listed(r.stdout)
     no_berth_target(fds)
     check(fds, {3: a, 5: b}, 3)
+
+
+OLD_PROFILE = """
+import ctypes, errno, os, sys
+lib = ctypes.CDLL("libseccomp.so.2")
+lib.seccomp_init.restype = ctypes.c_void_p
+lib.seccomp_rule_add.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint]
+lib.seccomp_load.argtypes = [ctypes.c_void_p]
+ctx = lib.seccomp_init(0x7fff0000)  # SCMP_ACT_ALLOW
+for name in (b"openat2", b"close_range"):
+    nr = lib.seccomp_syscall_resolve_name(name)
+    assert lib.seccomp_rule_add(ctx, 0x00050000 | errno.EPERM, nr, 0) == 0  # SCMP_ACT_ERRNO(EPERM)
+assert lib.seccomp_load(ctx) == 0
+os.execv(sys.argv[1], sys.argv[1:])
+"""
+
+
+def test_under_a_seccomp_profile_older_than_openat2_and_close_range(bundle, root, container, marked):
+    """berth nested in a container whose (old Docker) profile answers EPERM for syscalls it does not know: the
+    rootfs is still resolved (by the careful walker) and berth's fds still closed (one by one), so nothing of
+    berth's reaches the container."""
+    import sys
+    a, _ = marked
+    bundle.args("sh", "-c", LIST).write()
+    r = sh(f"exec 3<{a}; {sys.executable} -c '{OLD_PROFILE}' {BERTH} --root {root} run --preserve-fds 2 "
+           f"-b {bundle.path} {container}")
+    assert r.returncode == 0, r
+    fds = listed(r.stdout)
+    no_berth_target(fds)
+    check(fds, {3: a}, 2)

@@ -105,3 +105,47 @@ def test_poststop_runs_for_a_state_written_before_berth_recorded_hooks(bundle, r
     path.write_text(json.dumps(saved))
     assert berth("delete", "--force", container, root=root).rc == 0
     assert [r[0] for r in read_log(log)] == ["poststop"]
+
+
+BIG = {f"example.com/key-{i}": "v" * 1000 for i in range(100)}  # ~100 KB of annotations, as Kubernetes sends
+
+
+def test_every_hook_gets_the_whole_state_whatever_its_size(public_bundle, root, container, tmp_path):
+    """createContainer and startContainer hooks got the state cut at the init's message size (3,584 bytes):
+    invalid JSON. Each kind must read the state whole, and parse it."""
+    bundle = public_bundle
+    out = tmp_path / "out"
+    out.mkdir()
+    out.chmod(0o777)
+    bundle.config["mounts"].append({"destination": "/out", "type": "bind", "source": str(out), "options": ["rbind"]})
+    bundle.config["annotations"] = BIG
+
+    def dump(kind, where):
+        return {"path": "/bin/sh", "args": ["sh", "-c", f"cat > {where}/{kind}.json"]}
+    bundle.config["hooks"] = {k: [dump(k, out)] for k in ("prestart", "createRuntime", "createContainer",
+                                                          "poststart", "poststop")}
+    bundle.config["hooks"]["startContainer"] = [dump("startContainer", "/out")]
+    bundle.args("true").write()
+    assert berth("run", "-b", bundle.path, container, root=root).rc == 0
+    for kind in ("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"):
+        doc = json.loads((out / f"{kind}.json").read_text())
+        assert doc["id"] == container and doc["annotations"] == BIG, kind
+
+
+def test_a_hook_that_never_reads_its_state_still_times_out(bundle, root, cid):
+    """berth blocked writing 100 KB of state into a pipe nobody read, past the hook's timeout."""
+    bundle.config["annotations"] = BIG
+    bundle.config["hooks"] = {"prestart": [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 2}]}
+    bundle.args("true").write()
+    r = berth("create", "-b", bundle.path, cid, root=root, timeout=20)
+    assert r.rc == 1
+    assert r.err == f'berth: create "{cid}": prestart hook `/bin/sleep`: timed out after 2s\n', r
+    assert_nothing_left(root, cid, bundle.path)
+
+
+def test_a_timeout_of_years_does_not_wrap(bundle, root, container):
+    """A timeout above 2,147,483 s overflowed the poll interval and killed the hook after 113 ms."""
+    bundle.config["hooks"] = {"prestart": [{"path": "/bin/sleep", "args": ["sleep", "1"], "timeout": 3000000}]}
+    bundle.args("true").write()
+    r = berth("run", "-b", bundle.path, container, root=root)
+    assert r.rc == 0, r
