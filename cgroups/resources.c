@@ -207,21 +207,51 @@ static int apply_hugetlb(int fd, const struct oci_resources *res, bool v2, berth
 	return 0;
 }
 
+/*
+ * The swap value the config asks for: 0 is "unset" (runc's reading, on v1 and
+ * v2), and an unlimited memory without a swap value lifts swap too (runc's
+ * rule, so `update --memory -1` works under an existing swap limit).
+ */
+static bool memory_swap(const struct oci_memory *m, bool swap_exists, int64_t *swap)
+{
+	if (m->swap.set && m->swap.value != 0) {
+		*swap = m->swap.value;
+		return true;
+	}
+	if (m->limit.set && m->limit.value == -1 && swap_exists) {
+		*swap = -1;
+		return true;
+	}
+	return false;
+}
+
 static int apply_v1_memory(int fd, const struct oci_memory *m, berth_error **err)
 {
 	int r = 0;
-	if (m->limit.set) {
-		/* The kernel wants memsw >= limit at every step: raise memsw first when the new limit needs it. */
-		r = write_i64(fd, "memory.limit", "memory.limit_in_bytes", m->limit.value, false, NULL);
-		if (r == -EINVAL && m->swap.set) {
-			r = write_i64(fd, "memory.swap", "memory.memsw.limit_in_bytes", m->swap.value, false, err);
+	int64_t swap = 0;
+	bool has_swap = memory_swap(m, faccessat(fd, "memory.memsw.limit_in_bytes", F_OK, 0) == 0, &swap);
+	bool has_limit = m->limit.set && m->limit.value != 0;
+	if (has_limit && has_swap) {
+		/* The kernel wants memsw >= limit at every step: write swap first when it grows (runc's order). */
+		_cleanup_free_ char *cur = NULL;
+		size_t len = 0;
+		bool grow = swap == -1;
+		if (!grow && read_file_at(fd, "memory.limit_in_bytes", &cur, &len, NULL) == 0)
+			grow = strtoull(cur, NULL, 10) < (unsigned long long) swap;
+		if (grow) {
+			r = write_i64(fd, "memory.swap", "memory.memsw.limit_in_bytes", swap, false, err);
 			if (r == 0)
 				r = write_i64(fd, "memory.limit", "memory.limit_in_bytes", m->limit.value, false, err);
-		} else if (r < 0)
+		} else {
 			r = write_i64(fd, "memory.limit", "memory.limit_in_bytes", m->limit.value, false, err);
+			if (r == 0)
+				r = write_i64(fd, "memory.swap", "memory.memsw.limit_in_bytes", swap, false, err);
+		}
+	} else if (has_limit) {
+		r = write_i64(fd, "memory.limit", "memory.limit_in_bytes", m->limit.value, false, err);
+	} else if (has_swap) {
+		r = write_i64(fd, "memory.swap", "memory.memsw.limit_in_bytes", swap, false, err);
 	}
-	if (r == 0 && m->swap.set && faccessat(fd, "memory.memsw.limit_in_bytes", F_OK, 0) == 0)
-		r = write_i64(fd, "memory.swap", "memory.memsw.limit_in_bytes", m->swap.value, false, err);
 	if (r == 0 && m->reservation.set)
 		r = write_i64(fd, "memory.reservation", "memory.soft_limit_in_bytes", m->reservation.value, false, err);
 	if (r == 0 && m->swappiness.set && m->swappiness.value <= 100)
@@ -254,10 +284,26 @@ static int apply_v1(const struct dir *dirs, size_t n, const struct oci_resources
 		/* docker sends shares 0 for "unset". Period before quota: the kernel checks quota against it. */
 		if (r == 0 && c->shares.set && c->shares.value)
 			r = write_i64(fd, "cpu.shares", "cpu.shares", (int64_t) c->shares.value, false, err);
-		if (r == 0 && c->period.set && c->period.value)
-			r = write_i64(fd, "cpu.period", "cpu.cfs_period_us", (int64_t) c->period.value, false, err);
+		/*
+		 * A smaller period can be refused (EINVAL) while the old quota over it
+		 * exceeds a limited parent's: then the quota goes first (runc's order).
+		 */
+		bool period_later = false;
+		if (r == 0 && c->period.set && c->period.value) {
+			bool quota_follows = c->quota.set && c->quota.value;
+			r = write_i64(fd, "cpu.period", "cpu.cfs_period_us", (int64_t) c->period.value, false,
+				      quota_follows ? NULL : err);
+			if (r == -EINVAL && quota_follows) {
+				period_later = true;
+				r = 0;
+			} else if (r < 0 && quota_follows) {
+				r = write_i64(fd, "cpu.period", "cpu.cfs_period_us", (int64_t) c->period.value, false, err);
+			}
+		}
 		if (r == 0 && c->quota.set && c->quota.value)
 			r = write_i64(fd, "cpu.quota", "cpu.cfs_quota_us", c->quota.value, false, err);
+		if (r == 0 && period_later)
+			r = write_i64(fd, "cpu.period", "cpu.cfs_period_us", (int64_t) c->period.value, false, err);
 		if (r == 0 && c->burst.set)
 			r = write_i64(fd, "cpu.burst", "cpu.cfs_burst_us", (int64_t) c->burst.value, false, err);
 		if (r == 0 && c->realtime_period.set && c->realtime_period.value)
@@ -337,9 +383,11 @@ static int apply_v2(int fd, const struct oci_resources *res, bool devices, struc
 			r = write_i64(fd, "memory.limit", "memory.max", m->limit.value, true, err);
 		if (r == 0 && m->reservation.set)
 			r = write_i64(fd, "memory.reservation", "memory.low", m->reservation.value, true, err);
-		if (r == 0 && m->swap.set) {
+		int64_t swap = 0;
+		if (r == 0 && memory_swap(m, faccessat(fd, "memory.swap.max", F_OK, 0) == 0, &swap)) {
 			/* OCI swap is memory+swap; v2 limits swap alone (runc's conversion). */
-			int64_t swap = m->swap.value < 0 ? -1 : m->limit.set && m->limit.value >= 0 ? m->swap.value - m->limit.value : m->swap.value;
+			if (swap > 0 && m->limit.set && m->limit.value > 0)
+				swap -= m->limit.value;
 			r = write_i64(fd, "memory.swap", "memory.swap.max", swap, true, err);
 		}
 	}
@@ -396,7 +444,7 @@ int cgroup_resources_check(const struct cgroup_set *set, const struct oci_resour
 		if (strchr(key, '/') || strcmp(key, "..") == 0 || strcmp(key, ".") == 0 || !strchr(key, '.'))
 			return error_new(err, EINVAL, "linux.resources.unified.%s: not a cgroup file name", key);
 	}
-	if (res->memory && res->memory->limit.set && res->memory->swap.set && res->memory->swap.value >= 0 &&
+	if (res->memory && res->memory->limit.set && res->memory->swap.set && res->memory->swap.value > 0 &&
 	    res->memory->limit.value >= 0 && res->memory->swap.value < res->memory->limit.value)
 		return error_new(err, EINVAL, "linux.resources.memory.swap: %" PRId64 " is below the limit %" PRId64
 				 " (swap counts memory too)", res->memory->swap.value, res->memory->limit.value);

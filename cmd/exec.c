@@ -146,6 +146,8 @@ static int process_from_flags(const struct global_options *global, const struct 
 		case OPT_CAP:
 			if (!p->capabilities && !(p->capabilities = calloc(1, sizeof(*p->capabilities))))
 				r = -ENOMEM;
+			if (!oci_capability_known(v))
+				warning("exec: --cap: ignoring unknown or unavailable capability \"%s\"", v);
 			/* Not inheritable or ambient: runc adds to bounding, effective and permitted only. */
 			if (r == 0)
 				r = string_list_append(&p->capabilities->bounding, v);

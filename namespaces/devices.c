@@ -79,10 +79,18 @@ static int node_open_checked(int dirfd, const char *name, mode_t kind, dev_t dev
 	return TAKE_FD(fd);
 }
 
-static int create_node(int rootfd, struct node_dir *d, const char *path, char type, unsigned major, unsigned minor,
+static int create_node(int rootfd, struct node_dir *d, const char *given, char type, unsigned major, unsigned minor,
 		       mode_t perm, uid_t uid, gid_t gid, bool bind_from_host, berth_error **err)
 {
-	char parent[4096];
+	char parent[4096], path[4096];
+	/* "/dev/x/" names /dev/x, as runc's cleaned path does. */
+	size_t len = strlen(given);
+	while (len > 1 && given[len - 1] == '/')
+		len--;
+	if (len >= sizeof(path))
+		return error_new(err, ENAMETOOLONG, "device \"%s\": path too long", given);
+	memcpy(path, given, len);
+	path[len] = '\0';
 	const char *slash = strrchr(path, '/');
 	if (!slash || !slash[1])
 		return error_new(err, EINVAL, "device \"%s\": not a file path", path);

@@ -2,12 +2,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/mount.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -189,7 +191,8 @@ int mount_clone_tree(int srcfd, bool recursive, unsigned long flags)
 	unsigned long long attr = mount_attr_from_flags(flags);
 	if (attr) {
 		struct mount_attr a = { .attr_set = attr, .attr_clr = attr & MOUNT_ATTR__ATIME ? MOUNT_ATTR__ATIME : 0 };
-		if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof(a)) < 0) {
+		/* On the top mount only, as runc's remount: ro on an rbind leaves the mounts below as they are (rro is recursive). */
+		if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0) {
 			int r = -errno;
 			close(tree);
 			return r;
@@ -319,6 +322,37 @@ static int mount_tmpfs_copyup(const struct oci_mount *m, int dstfd, unsigned lon
 	return 0;
 }
 
+/*
+ * A read-only tmpfs, or /dev, is mounted writable and made read-only once
+ * what goes under it (devpts, mqueue, device nodes) is in place: runc's order.
+ */
+static bool readonly_later(const struct oci_mount *m, const struct mount_options *o, bool bind)
+{
+	if (bind || !(o->flags & MS_RDONLY))
+		return false;
+	return (m->type && strcmp(m->type, "tmpfs") == 0) || strcmp(m->destination, "/dev") == 0 ||
+	       strcmp(m->destination, "/dev/") == 0;
+}
+
+int mount_finish_readonly(const struct mount_context *ctx, const struct oci_mount *m, berth_error **err)
+{
+	struct mount_options o;
+	int r = mount_options_parse(&m->options, &o);
+	if (r < 0)
+		return error_errno(err, -r, "mount \"%s\"", m->destination);
+	bool later = readonly_later(m, &o, o.bind || (m->type && strcmp(m->type, "bind") == 0));
+	mount_options_clear(&o);
+	if (!later)
+		return 0;
+	_cleanup_close_ int top = rootfs_open(ctx->rootfd, m->destination, O_PATH);
+	if (top < 0)
+		return fail_mount(err, -top, m, "reopen to make read-only");
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+	if (syscall(SYS_mount_setattr, top, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
+		return fail_mount(err, errno, m, "make read-only");
+	return 0;
+}
+
 int mount_config_entry(const struct mount_context *ctx, const struct oci_mount *m, int detached, berth_error **err)
 {
 	struct mount_options o;
@@ -347,6 +381,14 @@ int mount_config_entry(const struct mount_context *ctx, const struct oci_mount *
 			goto out;
 		}
 		as_file = !S_ISDIR(st.st_mode);
+		/*
+		 * CVE-2023-25809: "rbind,ro" of the host's /sys (spec --rootless, runc's
+		 * too) would leave the cgroupfs and the rest below it writable: there
+		 * read-only reaches every mount, as rro would.
+		 */
+		struct statfs sfs;
+		if (o.recursive_bind && (o.flags & MS_RDONLY) && fstatfs(srcfd, &sfs) == 0 && sfs.f_type == SYSFS_MAGIC)
+			o.attr_set |= MOUNT_ATTR_RDONLY;
 	}
 	/* As runc: a procfs or sysfs goes on the directory itself, never where an image's symlink points. */
 	if ((strcmp(type, "proc") == 0 || strcmp(type, "sysfs") == 0) && rootfs_is_symlink(ctx->rootfd, m->destination)) {
@@ -354,12 +396,29 @@ int mount_config_entry(const struct mount_context *ctx, const struct oci_mount *
 			      m->source ? m->source : type, m->destination, type);
 		goto out;
 	}
+	if (!bind && strcmp(type, "tmpfs") == 0 && !(o.data && (strncmp(o.data, "mode=", 5) == 0 || strstr(o.data, ",mode=")))) {
+		/* runc: a tmpfs without mode= takes the mode of the directory it covers (a new one stays 1777). */
+		_cleanup_close_ int old = rootfs_open(ctx->rootfd, m->destination, O_PATH);
+		struct stat st;
+		if (old >= 0 && fstat(old, &st) == 0 && S_ISDIR(st.st_mode)) {
+			char *data = NULL;
+			if (asprintf(&data, "%s%smode=%o", o.data ? o.data : "", o.data && *o.data ? "," : "",
+				     (unsigned) (st.st_mode & 07777)) < 0) {
+				r = error_errno(err, ENOMEM, "mount \"%s\"", m->destination);
+				goto out;
+			}
+			free(o.data);
+			o.data = data;
+		}
+	}
 	dstfd = rootfs_mkdir_open(ctx->rootfd, m->destination, as_file);
 	if (dstfd < 0) {
 		r = fail_mount(err, -dstfd, m, "destination");
 		goto out;
 	}
 	unsigned long flags = o.flags & ~(unsigned long) MS_REMOUNT;
+	if (readonly_later(m, &o, bind))
+		flags &= ~(unsigned long) MS_RDONLY;
 	if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0) {
 		r = mount_cgroups(ctx, m, dstfd, &o, err);
 		goto out;

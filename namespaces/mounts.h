@@ -37,6 +37,9 @@ struct mount_context {
  */
 int mount_config_entry(const struct mount_context *ctx, const struct oci_mount *m, int detached, berth_error **err);
 
+/* Make a read-only tmpfs or /dev entry read-only, once everything under it is mounted and created. */
+int mount_finish_readonly(const struct mount_context *ctx, const struct oci_mount *m, berth_error **err);
+
 /* The option names berth recognises (features' mountOptions), NULL-terminated. */
 const char *const *mount_option_names(void);
 

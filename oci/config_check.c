@@ -7,6 +7,8 @@
 #include <sys/capability.h>
 
 #include "oci/config.h"
+#include "util/cleanup.h"
+#include "util/error.h"
 
 const char *oci_rule_version(const char *value)
 {
@@ -21,12 +23,34 @@ const char *oci_rule_absolute_path(const char *value)
 	return value[0] == '/' ? NULL : "an absolute path";
 }
 
-const char *oci_rule_capability(const char *value)
+bool oci_capability_known(const char *value)
 {
 	cap_value_t cap;
-	if (strncmp(value, "CAP_", 4) != 0 || cap_from_name(value, &cap) < 0)
-		return "a capability name such as CAP_CHOWN";
-	return NULL;
+	return strncmp(value, "CAP_", 4) == 0 && cap_from_name(value, &cap) == 0 && CAP_IS_SUPPORTED(cap);
+}
+
+/*
+ * config.md: a capability that cannot be mapped to the kernel "MUST be logged as
+ * a warning" and the runtime "SHOULD NOT fail" (a newer caller on an older
+ * kernel): one warning naming them all, as runc logs it; the init skips them.
+ */
+static void warn_unknown_capabilities(const struct oci_capabilities *c, const char *path)
+{
+	const struct string_list *sets[] = { &c->bounding, &c->effective, &c->inheritable, &c->permitted, &c->ambient };
+	char names[512] = "";
+	size_t len = 0;
+	for (size_t s = 0; s < ARRAY_SIZE(sets); s++)
+		for (size_t i = 0; i < sets[s]->len; i++) {
+			const char *name = sets[s]->items[i];
+			if (oci_capability_known(name) || (len && strstr(names, name)))
+				continue;
+			int w = snprintf(names + len, sizeof(names) - len, "%s%s", len ? " " : "", name);
+			if (w < 0 || (size_t) w >= sizeof(names) - len)
+				break;
+			len += (size_t) w;
+		}
+	if (len)
+		warning("%s.capabilities: ignoring unknown or unavailable capabilities: [%s]", path, names);
 }
 
 const char *oci_rule_device_access(const char *value)
@@ -96,6 +120,8 @@ int oci_check_process(const void *obj, const char *path, berth_error **err)
 		return model_fail(err, path, "commandLine", "is for Windows; on Linux the command goes in args");
 	if (p->args.len == 0)
 		return model_fail(err, path, "args", "needs at least one entry");
+	if (p->capabilities)
+		warn_unknown_capabilities(p->capabilities, path);
 	for (size_t i = 0; i < p->rlimits.len; i++)
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(p->rlimits.items[i].type, p->rlimits.items[j].type) == 0) {

@@ -6,7 +6,8 @@
 /* String rules: NULL when fine, else a description of what was expected. */
 const char *oci_rule_version(const char *value);
 const char *oci_rule_absolute_path(const char *value);
-const char *oci_rule_capability(const char *value);
+/* A capability name this kernel and libcap know; other names are warned about and ignored. */
+bool oci_capability_known(const char *value);
 const char *oci_rule_device_access(const char *value);
 const char *oci_rule_hugepage_size(const char *value);
 const char *oci_rule_time_clock(const char *value);

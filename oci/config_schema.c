@@ -145,11 +145,11 @@ static const struct model_field user_fields[] = {
 static const struct model_type user_type = MODEL_TYPE(struct oci_user, user_fields, NULL);
 
 static const struct model_field capabilities_fields[] = {
-	F_STRINGS(struct oci_capabilities, bounding, "bounding", .rule = oci_rule_capability),
-	F_STRINGS(struct oci_capabilities, effective, "effective", .rule = oci_rule_capability),
-	F_STRINGS(struct oci_capabilities, inheritable, "inheritable", .rule = oci_rule_capability),
-	F_STRINGS(struct oci_capabilities, permitted, "permitted", .rule = oci_rule_capability),
-	F_STRINGS(struct oci_capabilities, ambient, "ambient", .rule = oci_rule_capability),
+	F_STRINGS(struct oci_capabilities, bounding, "bounding"),
+	F_STRINGS(struct oci_capabilities, effective, "effective"),
+	F_STRINGS(struct oci_capabilities, inheritable, "inheritable"),
+	F_STRINGS(struct oci_capabilities, permitted, "permitted"),
+	F_STRINGS(struct oci_capabilities, ambient, "ambient"),
 };
 static const struct model_type capabilities_type = MODEL_TYPE(struct oci_capabilities, capabilities_fields, NULL);
 

@@ -8,8 +8,10 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "namespaces/rootfs_path.h"
 #include "runtime/process.h"
 #include "runtime/seccomp.h"
 #include "runtime/sync.h"
@@ -62,14 +64,44 @@ int child_prepare_fds(int preserve_fds, int keep_fd, berth_error **err)
 	return 0;
 }
 
-int child_enter_process(const struct oci_process *p, char **ret_executable, berth_error **err)
+/* runc creates a missing cwd (0755, inside the container's root, which is "/" by now): through fds, as everything in a rootfs. */
+static int make_cwd(const char *cwd)
+{
+	int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -errno;
+	int fd = rootfs_mkdir_open(rootfd, cwd, false);
+	close(rootfd);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	/* Closed first: the name must lead there by itself, not through an fd of ours (/proc/self/fd/N). */
+	return chdir(cwd) < 0 ? -errno : 0;
+}
+
+int child_enter_process(const struct oci_process *p, bool create_cwd, char *const *env, char ***ret_env,
+			char **ret_executable, berth_error **err)
 {
 	char cwd[PATH_MAX];
-	if (chdir(p->cwd) < 0)
-		return error_errno(err, errno, "process.cwd: chdir to \"%s\"", p->cwd);
+	if (chdir(p->cwd) < 0) {
+		int r = -errno;
+		if (r == -ENOENT && create_cwd) {
+			int made = make_cwd(p->cwd);
+			if (made < 0)
+				return error_new(err, ENOENT, "process.cwd: chdir to \"%s\": %s (creating it: %s)", p->cwd,
+						 strerror(ENOENT), strerror(-made));
+			r = 0;
+		}
+		if (r < 0)
+			return error_errno(err, -r, "process.cwd: chdir to \"%s\"", p->cwd);
+	}
 	/* getcwd says "(unreachable)" (ENOENT) for a directory outside the container's root. */
 	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
 		return error_errno(err, errno ? errno : ENOENT, "process.cwd: \"%s\" is outside the container", p->cwd);
+	/* Read as root, before the user switch, from the container's own /etc/passwd (runc does the same). */
+	*ret_env = process_env_with_home(env, p->user ? (uid_t) p->user->uid.value : 0);
+	if (!*ret_env)
+		return error_errno(err, ENOMEM, "process.env");
 	int r = process_find_executable(p, ret_executable, err);
 	if (r == 0)
 		r = process_apply_labels(p, err);

@@ -29,10 +29,11 @@ int child_prepare_fds(int preserve_fds, int keep_fd, berth_error **err);
 
 /*
  * In the container, its namespaces joined and berth's fds closed: chdir to
- * process.cwd and check it is inside (CVE-2024-21626), find the executable,
+ * process.cwd (create_cwd: made when missing, as runc does for the init) and check it is inside (CVE-2024-21626), find the executable,
  * apply the LSM labels and the final CPU affinity.
  */
-int child_enter_process(const struct oci_process *p, char **ret_executable, berth_error **err);
+int child_enter_process(const struct oci_process *p, bool create_cwd, char *const *env, char ***ret_env,
+			char **ret_executable, berth_error **err);
 
 /* Hand the pty master to berth over sync_fd (closing ours) and wait for its SYNC_ACK. */
 int child_send_pty(int sync_fd, int master, berth_error **err);

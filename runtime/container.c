@@ -331,7 +331,7 @@ int container_create(const struct create_options *o, struct created_container *r
 	struct init_context ctx = {
 		.config = config,
 		.rootfs = rootfs,
-		.bundlefd = bundlefd,
+		.bundle = prep.bundle,
 		.sync_fd = sv[1],
 		.parent_sync_fd = sv[0],
 		.fifo_fd = fifo_fd,

@@ -47,7 +47,7 @@ struct exec_child {
 	int state_fds[2];
 };
 
-static int exec_setup(const struct exec_child *x, char **ret_executable, berth_error **err)
+static int exec_setup(const struct exec_child *x, char ***ret_env, char **ret_executable, berth_error **err)
 {
 	const struct oci_process *p = x->o->process;
 	struct sync_msg msg;
@@ -77,7 +77,7 @@ static int exec_setup(const struct exec_child *x, char **ret_executable, berth_e
 	if (r < 0)
 		return r;
 	/* setns(CLONE_NEWNS) put us at the container's root: cwd resolves inside it (CVE-2024-21626). */
-	r = child_enter_process(p, ret_executable, err);
+	r = child_enter_process(p, false, p->env.items, ret_env, ret_executable, err);
 	if (r < 0)
 		return r;
 	/* Only stdio and the preserved fds reach the program: all else is close-on-exec before any filter. */
@@ -97,16 +97,17 @@ __attribute__((noreturn)) static void exec_child_main(const struct exec_child *x
 {
 	_cleanup_error_ berth_error *err = NULL;
 	char *executable = NULL;
+	char **env = NULL;
 
 	int theirs[] = { x->parent_sync_fd, x->state_fds[0], x->state_fds[1] };
 	child_prologue(theirs, ARRAY_SIZE(theirs), false);
-	if (exec_setup(x, &executable, &err) < 0) {
+	if (exec_setup(x, &env, &executable, &err) < 0) {
 		sync_send_error(x->sync_fd, err);
 		_exit(1);
 	}
 	child_setup_done();
 	/* The sync socket is close-on-exec: berth reads EOF once the program runs. */
-	execve(executable, x->o->process->args.items, x->o->process->env.items);
+	execve(executable, x->o->process->args.items, env);
 	berth_error *exec_err = NULL;
 	error_errno(&exec_err, errno, "exec \"%s\"", executable);
 	sync_send_error(x->sync_fd, exec_err);

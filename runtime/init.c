@@ -97,9 +97,18 @@ static int setup_rootfs(const struct init_context *ctx, int state_fd, berth_erro
 	if (rootfd < 0)
 		return rootfd;
 
+	/*
+	 * Opened here, in the init's mount namespace: a mount of berth's namespace
+	 * (an fd berth opened) cannot be cloned into this one (open_tree: EINVAL).
+	 */
+	_cleanup_close_ int bundlefd = -1;
+	for (size_t i = 0; i < c->mounts.len && bundlefd < 0; i++)
+		if (c->mounts.items[i].source && c->mounts.items[i].source[0] != '/' &&
+		    (bundlefd = open(ctx->bundle, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			return error_errno(err, errno, "open the bundle \"%s\" for relative mount sources", ctx->bundle);
 	struct mount_context mc = {
 		.rootfd = rootfd,
-		.bundlefd = ctx->bundlefd,
+		.bundlefd = bundlefd,
 		.cgroups = ctx->cgroups,
 		.cgroup_namespace = ctx->namespaces->has[OCI_NS_CGROUP],
 	};
@@ -131,6 +140,9 @@ static int setup_rootfs(const struct init_context *ctx, int state_fd, berth_erro
 			return r;
 	}
 
+	for (size_t i = 0; i < c->mounts.len; i++)
+		if ((r = mount_finish_readonly(&mc, &c->mounts.items[i], err)) < 0)
+			return r;
 	if (l) {
 		r = apply_sysctl(rootfd, l, err);
 		if (r == 0)
@@ -144,7 +156,7 @@ static int setup_rootfs(const struct init_context *ctx, int state_fd, berth_erro
 }
 
 /* Everything from the clone to "ready"; on failure the caller reports err over the sync socket. */
-static int init_setup(const struct init_context *ctx, char **ret_executable, berth_error **err)
+static int init_setup(const struct init_context *ctx, char ***ret_env, char **ret_executable, berth_error **err)
 {
 	const struct oci_config *c = ctx->config;
 	const struct oci_process *p = c->process;
@@ -232,7 +244,7 @@ static int init_setup(const struct init_context *ctx, char **ret_executable, ber
 	r = close_fds_from(3 + ctx->preserve_fds, keep, ARRAY_SIZE(keep));
 	if (r < 0)
 		return error_errno(err, -r, "close berth's fds");
-	r = child_enter_process(p, ret_executable, err);
+	r = child_enter_process(p, true, ctx->env, ret_env, ret_executable, err);
 	if (r < 0)
 		return r;
 	/*
@@ -275,6 +287,7 @@ void init_main(const struct init_context *berths_ctx)
 	const struct oci_process *p = ctx->config->process;
 	_cleanup_error_ berth_error *err = NULL;
 	char *executable = NULL;
+	char **env = NULL;
 	char byte;
 
 	int theirs[] = { ctx->parent_sync_fd, ctx->state_fds[0], ctx->state_fds[1] };
@@ -283,7 +296,7 @@ void init_main(const struct init_context *berths_ctx)
 	 * only of a dumpable process: the init stays so until they are written.
 	 */
 	child_prologue(theirs, ARRAY_SIZE(theirs), ctx->unprivileged);
-	if (init_setup(ctx, &executable, &err) < 0) {
+	if (init_setup(ctx, &env, &executable, &err) < 0) {
 		sync_send_error(ctx->sync_fd, err);
 		_exit(1);
 	}
@@ -318,7 +331,7 @@ void init_main(const struct init_context *berths_ctx)
 	if (start_state_fd >= 0)
 		close(start_state_fd);
 	/* Every fd of berth's is close-on-exec (see init_setup): execve leaves stdio and the preserved ones. */
-	execve(executable, p->args.items, ctx->env);
+	execve(executable, p->args.items, env);
 	dprintf(2, "berth: exec \"%s\": %s\n", executable, strerror(errno));
 	_exit(127);
 }

@@ -16,19 +16,19 @@
 struct init_context {
 	const struct oci_config *config;
 	const char *rootfs;               /* absolute host path */
-	int bundlefd;
+	const char *bundle;               /* absolute host path: relative bind sources start there */
 	int sync_fd;                      /* the init's end of the socketpair */
 	int parent_sync_fd;               /* berth's end: closed in the init */
 	int fifo_fd;                      /* exec.fifo, O_RDWR: read blocks until start writes */
 	const struct cgroup_set *cgroups;
 	const struct namespace_plan *namespaces;
 	const struct seccomp_program *seccomp; /* linux.seccomp compiled by berth, or NULL */
-	const int *mount_fds;
+	const int *mount_fds;             /* per config mount: a detached tree made by berth (idmapped), or -1; may be NULL */
 	/*
 	 * berth runs without root: decided before the clone, because the init's own
 	 * geteuid() turns 0 as soon as berth has written its uid_map.
 	 */
-	bool unprivileged;             /* per config mount: a detached tree made by berth (idmapped), or -1; may be NULL */
+	bool unprivileged;
 	bool no_pivot;
 	bool no_new_keyring;
 	int preserve_fds;                 /* fds 3 .. 3+n-1 go to the container (incl. LISTEN_FDS) */

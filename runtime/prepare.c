@@ -61,6 +61,10 @@ static int check_runnable(const struct oci_config *c, const char *label, berth_e
 		return error_new(err, EINVAL, "%s: %s: needs a uts namespace in linux.namespaces", label,
 				 c->hostname ? "hostname" : "domainname");
 	for (size_t i = 0; l && i < l->sysctl.len; i++) {
+		/* runc refuses it too: the config's hostname field is the one way to set it. */
+		if (strcmp(l->sysctl.keys[i], "kernel.hostname") == 0)
+			return error_new(err, EINVAL, "%s: linux.sysctl.kernel.hostname: conflicts with the hostname field; set that instead",
+					 label);
 		enum oci_namespace_type ns = sysctl_namespace(l->sysctl.keys[i]);
 		if (ns == OCI_NS_UNSET)
 			return error_new(err, EINVAL, "%s: linux.sysctl.%s: not a namespaced sysctl; refusing to change the host",
@@ -80,7 +84,6 @@ static int check_runnable(const struct oci_config *c, const char *label, berth_e
 	return 0;
 }
 
-/* The process' environment, plus LISTEN_FDS/LISTEN_PID for socket activation (as runc passes them). */
 /*
  * What delete --force trusts when state.json is lost: the cgroups as create
  * made them, never a path worked out again from the deleting process' cgroup.

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <linux/ioprio.h>
 #include <sched.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "oci/config_check.h"
 #include "util/fs.h"
 
 static const char *const rlimit_names[] = {
@@ -211,14 +213,12 @@ int process_apply_labels(const struct oci_process *p, berth_error **err)
 	return 0;
 }
 
-/* Add the capabilities named in list to set `which` of caps; names above the kernel's last cap are skipped. */
+/* Add the capabilities named in list to set `which` of caps; unknown names (warned about at parse) are skipped. */
 static int caps_add(cap_t caps, cap_flag_t which, const struct string_list *list)
 {
 	for (size_t i = 0; i < list->len; i++) {
 		cap_value_t v;
-		if (cap_from_name(list->items[i], &v) < 0)
-			return -EINVAL;
-		if (!CAP_IS_SUPPORTED(v))
+		if (!oci_capability_known(list->items[i]) || cap_from_name(list->items[i], &v) < 0)
 			continue;
 		if (cap_set_flag(caps, which, 1, &v, CAP_SET) < 0)
 			return -errno;
@@ -230,7 +230,7 @@ static bool list_has(const struct string_list *list, cap_value_t v)
 {
 	for (size_t i = 0; i < list->len; i++) {
 		cap_value_t x;
-		if (cap_from_name(list->items[i], &x) == 0 && x == v)
+		if (oci_capability_known(list->items[i]) && cap_from_name(list->items[i], &x) == 0 && x == v)
 			return true;
 	}
 	return false;
@@ -288,7 +288,7 @@ int process_apply_credentials(const struct oci_process *p, bool in_user_namespac
 			return error_errno(err, errno, "process.capabilities.ambient: reset");
 		for (size_t i = 0; i < c->ambient.len; i++) {
 			cap_value_t v;
-			if (cap_from_name(c->ambient.items[i], &v) < 0 || !CAP_IS_SUPPORTED(v))
+			if (!oci_capability_known(c->ambient.items[i]) || cap_from_name(c->ambient.items[i], &v) < 0)
 				continue;
 			/* The kernel only raises what is permitted and inheritable; runc skips the rest too. */
 			if (!list_has(&c->inheritable, v) || !list_has(&c->permitted, v))
@@ -327,6 +327,46 @@ int process_apply_cpu_affinity(const char *cpus, const char *which, berth_error 
 	if (sched_setaffinity(0, sizeof(set), &set) < 0)
 		return error_errno(err, errno, "process.execCPUAffinity.%s: sched_setaffinity(%s)", which, cpus);
 	return 0;
+}
+
+/* The user's home in the container's /etc/passwd, read without NSS (no library of the image is loaded); NULL if none. */
+static char *passwd_home(uid_t uid)
+{
+	int fd = open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	FILE *f = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? fdopen(fd, "re") : NULL;
+	if (!f) {
+		close(fd);
+		return NULL;
+	}
+	char *home = NULL;
+	struct passwd *pw;
+	while (!home && (pw = fgetpwent(f)))
+		if (pw->pw_uid == uid && pw->pw_dir && pw->pw_dir[0])
+			home = strdup(pw->pw_dir);
+	fclose(f);
+	return home;
+}
+
+char **process_env_with_home(char *const *env, uid_t uid)
+{
+	size_t n = 0;
+	for (; env && env[n]; n++)
+		if (strncmp(env[n], "HOME=", 5) == 0)
+			return (char **) env;
+	char **out = calloc(n + 2, sizeof(char *));
+	if (!out)
+		return NULL;
+	if (n)
+		memcpy(out, env, n * sizeof(char *));
+	_cleanup_free_ char *home = passwd_home(uid);
+	if (asprintf(&out[n], "HOME=%s", home ? home : "/") < 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
 }
 
 int process_find_executable(const struct oci_process *p, char **ret_path, berth_error **err)

@@ -19,4 +19,10 @@ int process_apply_credentials(const struct oci_process *p, bool in_user_namespac
 int process_apply_cpu_affinity(const char *cpus, const char *which, berth_error **err);
 
 /* Find args[0] on the process' PATH (inside the container); returns a malloc'd path. */
+/*
+ * env with HOME added when it has none: the user's home from the container's
+ * /etc/passwd, or "/" (runc's rule, for run and exec). env itself when it has HOME.
+ */
+char **process_env_with_home(char *const *env, uid_t uid);
+
 int process_find_executable(const struct oci_process *p, char **ret_path, berth_error **err);
