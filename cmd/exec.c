@@ -109,6 +109,8 @@ static int process_from_flags(const struct global_options *global, const struct 
 	struct string_list argv = { 0 };
 	for (int i = 1; i < args->n_positional && r == 0; i++)
 		r = string_list_append(&argv, args->positional[i]);
+	/* As runc: a terminal comes from -t alone, never from config.json's process. */
+	p->terminal = false;
 	for (size_t i = 0; i < p->args.len; i++)
 		free(p->args.items[i]);
 	free(p->args.items);

@@ -1,6 +1,7 @@
 /* berth kill: send a signal to a container's init, or to all its processes. */
 #include <errno.h>
 #include <signal.h>
+#include <string.h>
 
 #include "cmd/commands.h"
 #include "runtime/container.h"
@@ -15,7 +16,8 @@ static int run_kill(const struct global_options *global, const struct cli_args *
 {
 	int sig = SIGTERM;
 	if (args->n_positional > 1) {
-		sig = signal_parse(args->positional[1]);
+		/* Signal 0 checks the init is there and signals nothing (runc takes it too). */
+		sig = strcmp(args->positional[1], "0") == 0 ? 0 : signal_parse(args->positional[1]);
 		if (sig < 0)
 			return error_new(err, EINVAL, "kill: unknown signal \"%s\"", args->positional[1]);
 	}

@@ -132,6 +132,11 @@ static void log_warning(const char *message)
 	log_message(LOG_LEVEL_WARNING, "%s", message);
 }
 
+static void log_debug_record(const char *message)
+{
+	log_message(LOG_LEVEL_DEBUG, "%s", message);
+}
+
 /* Report err through the log (as configured so far) and return the exit status. */
 static int fail(berth_error *err, int status)
 {
@@ -185,6 +190,8 @@ int main(int argc, char **argv)
 	if (log_open(globals.log_path, globals.log_format, globals.debug, &err) < 0)
 		return fail(err, EXIT_USAGE);
 	warning_set_sink(log_warning);
+	if (globals.debug)
+		debug_set_sink(log_debug_record);
 	if (cli_flag(&globals_args, GOPT_VERSION)) {
 		print_version();
 		return 0;
@@ -230,6 +237,7 @@ int main(int argc, char **argv)
 				  cmd->arguments ? cmd->arguments : "no arguments", cmd_args.n_positional, cmd->name);
 		return fail(err, EXIT_USAGE);
 	}
+	debug("%s: %d argument(s), root %s", cmd->name, cmd_args.n_positional, globals.root);
 	if (cmd->run(&globals, &cmd_args, &err) < 0) {
 		/* What berth was doing and on what (`create "web": ...`), unless the message says so already. */
 		const char *id = cmd->min_args >= 1 && cmd_args.n_positional >= 1 ? cmd_args.positional[0] : NULL;

@@ -93,8 +93,15 @@ static int run_ps(const struct global_options *global, const struct cli_args *ar
 	int r = container_pids(global->root, args->positional[0], &pids, &n, err);
 	if (r < 0)
 		return r;
+	/* `ps ID -- -e -x`, the older spelling, still works. */
+	char **ps_args = args->positional + 1;
+	int n_ps_args = args->n_positional - 1;
+	if (n_ps_args > 0 && strcmp(ps_args[0], "--") == 0) {
+		ps_args++;
+		n_ps_args--;
+	}
 	if (strcmp(format, "json") == 0) {
-		if (args->n_positional > 1)
+		if (n_ps_args > 0)
 			r = error_new(err, EINVAL, "ps: ps arguments cannot be used with --format json");
 		else {
 			putchar('[');
@@ -103,7 +110,7 @@ static int run_ps(const struct global_options *global, const struct cli_args *ar
 			puts("]");
 		}
 	} else
-		r = ps_table(pids, n, args->positional + 1, args->n_positional - 1, err);
+		r = ps_table(pids, n, ps_args, n_ps_args, err);
 	free(pids);
 	return r;
 }
@@ -111,10 +118,11 @@ static int run_ps(const struct global_options *global, const struct cli_args *ar
 const struct cli_command cmd_ps = {
 	.name = "ps",
 	.summary = "ps displays the processes running inside a container",
-	.arguments = "<container-id> [-- ps options]",
+	.arguments = "<container-id> [ps options]",
 	.options = options,
 	.n_options = ARRAY_SIZE(options),
 	.min_args = 1,
 	.max_args = -1,
+	.options_end_at_first_argument = true, /* runc's: `ps ID -e -x` passes -e -x to ps */
 	.run = run_ps,
 };

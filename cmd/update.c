@@ -27,6 +27,7 @@ enum {
 	OPT_BLKIO_WEIGHT,
 	OPT_CPU_IDLE,
 	OPT_CPU_BURST,
+	OPT_CPU_SHARE,
 };
 
 static const struct cli_option options[] = {
@@ -45,6 +46,7 @@ static const struct cli_option options[] = {
 	[OPT_BLKIO_WEIGHT] = { "blkio-weight", 0, "N", "specifies per cgroup weight, range is from 10 to 1000" },
 	[OPT_CPU_IDLE] = { "cpu-idle", 0, "0|1", "set cgroup SCHED_IDLE or not" },
 	[OPT_CPU_BURST] = { "cpu-burst", 0, "USECS", "CPU CFS hardcap burst limit (in usecs)" },
+	[OPT_CPU_SHARE] = { "cpu-share", 0, "N", "runc's spelling of --cpu-shares" },
 };
 
 /* Sizes as runc reads them (go-units RAMInBytes): 1024-based units, optional b/B. */
@@ -116,6 +118,7 @@ static int resources_from_flags(const struct cli_args *a, struct oci_resources *
 		{ OPT_CPU_SHARES, 0, false },    { OPT_CPU_QUOTA, -1, false },         { OPT_CPU_PERIOD, 0, false },
 		{ OPT_CPU_RT_RUNTIME, -1, false }, { OPT_CPU_RT_PERIOD, 0, false },    { OPT_PIDS_LIMIT, -1, false },
 		{ OPT_BLKIO_WEIGHT, 0, false },  { OPT_CPU_IDLE, 0, false },           { OPT_CPU_BURST, 0, false },
+		{ OPT_CPU_SHARE, 0, false },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(numeric) && r == 0; i++) {
 		const char *text = a->values[numeric[i].option];
@@ -129,7 +132,8 @@ static int resources_from_flags(const struct cli_args *a, struct oci_resources *
 		struct oci_cpu *c = NULL;
 		if (numeric[i].option <= OPT_MEMORY_SWAP && !(m = zalloc((void **) &res->memory, sizeof(*res->memory))))
 			return -ENOMEM;
-		if (numeric[i].option >= OPT_CPU_SHARES && numeric[i].option <= OPT_CPU_RT_PERIOD &&
+		if (((numeric[i].option >= OPT_CPU_SHARES && numeric[i].option <= OPT_CPU_RT_PERIOD) ||
+		     numeric[i].option == OPT_CPU_SHARE) &&
 		    !(c = zalloc((void **) &res->cpu, sizeof(*res->cpu))))
 			return -ENOMEM;
 		switch (numeric[i].option) {
@@ -143,6 +147,7 @@ static int resources_from_flags(const struct cli_args *a, struct oci_resources *
 			m->swap = (struct opt_int){ true, v };
 			break;
 		case OPT_CPU_SHARES:
+		case OPT_CPU_SHARE:
 			c->shares = (struct opt_uint){ true, (uint64_t) v };
 			break;
 		case OPT_CPU_QUOTA:

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -93,8 +95,88 @@ int rootfs_readonly_paths(int rootfd, const struct string_list *paths, berth_err
 	return 0;
 }
 
-int rootfs_pivot(int rootfd, bool no_pivot, berth_error **err)
+/* mountinfo's octal escapes (\040 for a space) decoded in place. */
+static void unescape_mountinfo(char *s)
 {
+	char *out = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char) (((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
+			s += 3;
+		} else
+			*out++ = *s;
+	}
+	*out = '\0';
+}
+
+/*
+ * --no-pivot: chroot leaves the host's mounts in the namespace, and a fully
+ * visible procfs or sysfs there lets a nested user namespace mount an unmasked
+ * one. As runc does, each is detached first, or covered with an empty tmpfs
+ * where it cannot be (locked in a user namespace); the rootfs' own are kept.
+ */
+static int hide_host_kernel_filesystems(const char *rootfs, berth_error **err)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return error_errno(err, errno, "--no-pivot: read the mounts to hide");
+	char **points = NULL;
+	size_t n = 0, len = strlen(rootfs);
+	char *line = NULL;
+	size_t cap = 0;
+	int r = 0;
+	while (r == 0 && getline(&line, &cap, f) > 0) {
+		char *save = NULL, *point = NULL, *fstype = NULL;
+		int field = 0;
+		bool after_dash = false;
+		for (char *tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save), field++) {
+			if (field == 4)
+				point = tok;
+			else if (strcmp(tok, "-") == 0 && field > 5)
+				after_dash = true;
+			else if (after_dash) {
+				fstype = tok;
+				break;
+			}
+		}
+		if (!point || !fstype || (strcmp(fstype, "proc") != 0 && strcmp(fstype, "sysfs") != 0))
+			continue;
+		unescape_mountinfo(point);
+		if (strncmp(point, rootfs, len) == 0 && (point[len] == '/' || point[len] == '\0'))
+			continue;
+		char **grown = realloc(points, (n + 1) * sizeof(*points));
+		if (!grown || !(grown[n] = strdup(point))) {
+			points = grown ? grown : points;
+			r = error_errno(err, ENOMEM, "--no-pivot");
+			break;
+		}
+		points = grown;
+		n++;
+	}
+	free(line);
+	fclose(f);
+	/* Deepest first: a later entry is mounted over or under an earlier one. */
+	for (size_t i = n; r == 0 && i-- > 0;) {
+		(void) mount(NULL, points[i], NULL, MS_PRIVATE, NULL);
+		if (umount2(points[i], MNT_DETACH) == 0)
+			continue;
+		if (mount("tmpfs", points[i], "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0") < 0 &&
+		    errno != ENOENT)
+			r = error_errno(err, errno, "--no-pivot: hide the host's %s", points[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(points[i]);
+	free(points);
+	return r;
+}
+
+int rootfs_pivot(int rootfd, const char *rootfs, bool no_pivot, berth_error **err)
+{
+	if (no_pivot) {
+		int r = hide_host_kernel_filesystems(rootfs, err);
+		if (r < 0)
+			return r;
+	}
 	if (fchdir(rootfd) < 0)
 		return error_errno(err, errno, "enter the rootfs");
 	if (no_pivot) {

@@ -19,7 +19,7 @@ int rootfs_mask_paths(int rootfd, const struct string_list *paths, berth_error *
 int rootfs_readonly_paths(int rootfd, const struct string_list *paths, berth_error **err);
 
 /* Make rootfd the root: pivot_root, or (no_pivot) MS_MOVE + chroot for ramfs roots. */
-int rootfs_pivot(int rootfd, bool no_pivot, berth_error **err);
+int rootfs_pivot(int rootfd, const char *rootfs, bool no_pivot, berth_error **err);
 
 /* After the pivot: root.readonly and rootfsPropagation on the new "/". */
 int rootfs_finish(bool readonly, int propagation, berth_error **err);

@@ -69,7 +69,7 @@ static int open_pty(int *ret_master, int *ret_slave, char name[64], berth_error 
 	return 0;
 }
 
-int console_setup(const struct oci_box *size, bool bind_console, int *ret_master, berth_error **err)
+int console_setup(const struct oci_box *size, bool bind_console, uid_t owner, int *ret_master, berth_error **err)
 {
 	char name[64];
 	int master = -1, slave_fd = -1;
@@ -77,6 +77,12 @@ int console_setup(const struct oci_box *size, bool bind_console, int *ret_master
 	if (r0 < 0)
 		return r0;
 	_cleanup_close_ int slave = slave_fd;
+	/* The process user owns its terminal, as with runc (the group stays devpts' tty group). */
+	if (owner != 0 && fchown(slave, owner, (gid_t) -1) < 0) {
+		int e = errno;
+		close(master);
+		return error_errno(err, e, "terminal: give %s to uid %u", name, (unsigned) owner);
+	}
 	if (size) {
 		struct winsize ws = { .ws_row = (unsigned short) size->height.value, .ws_col = (unsigned short) size->width.value };
 		if (ioctl(slave, TIOCSWINSZ, &ws) < 0) {

@@ -485,12 +485,21 @@ fail:
 		close(ret->pty_master);
 		ret->pty_master = -1;
 	}
-	/* The init is dead (reaped or a zombie) unless it outlived the wait: only then may its stack go. */
-	if (!undo_create(&prep.c, &prep.cgroups, pidfd) && hold->shared) {
-		hold->sync_fd = TAKE_FD(sv[0]);
-		init_hold_drop(TAKE_PTR(hold));
-	} else
-		child_stack_free(&hold->stack);
+	{
+		/* runtime-spec: a create that fails goes on as delete does, poststop hooks included (runc's destroy runs them). */
+		char *stopped_state = NULL;
+		if (config->hooks && config->hooks->poststop.len)
+			(void) container_state_json(&prep.c, OCI_STATUS_STOPPED, &stopped_state, NULL);
+		/* The init is dead (reaped or a zombie) unless it outlived the wait: only then may its stack go. */
+		if (!undo_create(&prep.c, &prep.cgroups, pidfd) && hold->shared) {
+			hold->sync_fd = TAKE_FD(sv[0]);
+			init_hold_drop(TAKE_PTR(hold));
+		} else
+			child_stack_free(&hold->stack);
+		if (stopped_state)
+			hooks_run_all_warn(&config->hooks->poststop, "poststop", stopped_state);
+		free(stopped_state);
+	}
 out:
 	if (sv[0] >= 0)
 		close(sv[0]);
@@ -544,11 +553,9 @@ int container_start(const char *root, const char *id, struct init_hold *held, be
 	(void) unlinkat(c.dirfd, "exec.fifo", 0);
 	if (config->hooks && config->hooks->poststart.len) {
 		_cleanup_free_ char *state = NULL;
-		_cleanup_error_ berth_error *hook_err = NULL;
-		if (container_state_json(&c, OCI_STATUS_RUNNING, &state, err) == 0 &&
-		    hooks_run(&config->hooks->poststart, "poststart", state, &hook_err) < 0)
-			/* runtime-spec: a failing poststart hook is a warning; the container goes on. */
-			warning("%s", hook_err->message);
+		/* runtime-spec: a failing poststart hook is a warning; the others run and the container goes on. */
+		if (container_state_json(&c, OCI_STATUS_RUNNING, &state, err) == 0)
+			hooks_run_all_warn(&config->hooks->poststart, "poststart", state);
 	}
 	container_close(&c);
 	return 0;
@@ -710,11 +717,9 @@ int container_delete(const char *root, const char *id, bool force, uint64_t *ret
 		(void) container_load_config(&c, &config, NULL);
 	if (poststop && config && config->hooks && config->hooks->poststop.len) {
 		_cleanup_free_ char *state = NULL;
-		_cleanup_error_ berth_error *hook_err = NULL;
-		if (container_state_json(&c, OCI_STATUS_STOPPED, &state, err) == 0 &&
-		    hooks_run(&config->hooks->poststop, "poststop", state, &hook_err) < 0)
-			/* runtime-spec: a failing poststop hook is logged; delete carries on. */
-			warning("%s", hook_err->message);
+		/* runtime-spec: a failing poststop hook is logged; the others run and delete carries on. */
+		if (container_state_json(&c, OCI_STATUS_STOPPED, &state, err) == 0)
+			hooks_run_all_warn(&config->hooks->poststop, "poststop", state);
 	}
 	struct cgroup_set set;
 	if (cgroup_set_from_maps(&c.state->cgroup_paths, &c.state->cgroup_created, &set) == 0) {

@@ -66,12 +66,15 @@ static int exec_setup(const struct exec_child *x, char ***ret_env, char **ret_ex
 		return error_errno(err, errno, "become root in the container's user namespace");
 	if (p->terminal) {
 		int master = -1;
-		r = console_setup(p->console_size, false, &master, err);
+		r = console_setup(p->console_size, false, p->user ? (uid_t) p->user->uid.value : 0, &master, err);
 		if (r < 0)
 			return r;
 		r = child_send_pty(x->sync_fd, master, err);
 		if (r < 0)
 			return r;
+	} else if (setsid() < 0) {
+		/* A session of its own, as runc's exec gives: never the caller's (which berth's fork belongs to). */
+		return error_errno(err, errno, "setsid");
 	}
 	r = process_apply_limits(p, NULL, err);
 	if (r < 0)

@@ -40,7 +40,6 @@ static int run_one(const struct oci_hook *h, const char *kind, int state_fd, ber
 	}
 	if (pid == 0) {
 		char *fallback_argv[] = { h->path, NULL };
-		char *empty_env[] = { NULL };
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
@@ -48,7 +47,8 @@ static int run_one(const struct oci_hook *h, const char *kind, int state_fd, ber
 		/* The state from its first byte: the hooks before this one read the same open file. */
 		if (dup2(state_fd, 0) < 0 || lseek(0, 0, SEEK_SET) < 0 || dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0)
 			_exit(127);
-		execve(h->path, h->args.len ? h->args.items : fallback_argv, h->env.len ? h->env.items : empty_env);
+		/* Without "env" a hook inherits berth's environment (runc's exec.Cmd does); "env": [] is an empty one. */
+		execve(h->path, h->args.len ? h->args.items : fallback_argv, h->env.items ? h->env.items : environ);
 		dprintf(2, "exec: %s", strerror(errno));
 		_exit(127);
 	}
@@ -128,8 +128,26 @@ int hooks_run(const oci_hook_list *hooks, const char *kind, const char *state_js
 {
 	if (!hooks || hooks->len == 0)
 		return 0;
+	debug("running %zu %s hook(s)", hooks->len, kind);
 	_cleanup_close_ int fd = memfd_with("berth-state", state_json, strlen(state_json));
 	if (fd < 0)
 		return error_errno(err, -fd, "%s hooks: the state for their stdin", kind);
 	return hooks_run_fd(hooks, kind, fd, err);
+}
+
+void hooks_run_all_warn(const oci_hook_list *hooks, const char *kind, const char *state_json)
+{
+	if (!hooks || hooks->len == 0)
+		return;
+	debug("running %zu %s hook(s), each whatever the others do", hooks->len, kind);
+	_cleanup_close_ int fd = memfd_with("berth-state", state_json, strlen(state_json));
+	if (fd < 0) {
+		warning("%s hooks: the state for their stdin: %s", kind, strerror(-fd));
+		return;
+	}
+	for (size_t i = 0; i < hooks->len; i++) {
+		_cleanup_error_ berth_error *err = NULL;
+		if (run_one(&hooks->items[i], kind, fd, &err) < 0)
+			warning("%s", err->message);
+	}
 }

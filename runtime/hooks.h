@@ -16,3 +16,9 @@ int hooks_run(const oci_hook_list *hooks, const char *kind, const char *state_js
  * reads it cannot hold berth past its timeout.
  */
 int hooks_run_fd(const oci_hook_list *hooks, const char *kind, int state_fd, berth_error **err);
+
+/*
+ * poststart and poststop (runtime.md): a failing hook is logged as a warning
+ * and the remaining hooks still run, as if it had succeeded.
+ */
+void hooks_run_all_warn(const oci_hook_list *hooks, const char *kind, const char *state_json);

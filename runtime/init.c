@@ -152,7 +152,7 @@ static int setup_rootfs(const struct init_context *ctx, int state_fd, berth_erro
 		if (r < 0)
 			return r;
 	}
-	return rootfs_pivot(rootfd, ctx->no_pivot, err);
+	return rootfs_pivot(rootfd, ctx->rootfs, ctx->no_pivot, err);
 }
 
 /* Everything from the clone to "ready"; on failure the caller reports err over the sync socket. */
@@ -223,7 +223,7 @@ static int init_setup(const struct init_context *ctx, char ***ret_env, char **re
 	/* The console binds over /dev/console: before root.readonly makes that impossible (as runc). */
 	if (p->terminal) {
 		int master = -1;
-		r = console_setup(p->console_size, true, &master, err);
+		r = console_setup(p->console_size, true, p->user ? (uid_t) p->user->uid.value : 0, &master, err);
 		if (r < 0)
 			return r;
 		r = child_send_pty(ctx->sync_fd, master, err);

@@ -96,3 +96,22 @@ void warning(const char *fmt, ...)
 	else
 		dprintf(2, "berth: warning: %s\n", msg);
 }
+
+static void (*debug_sink)(const char *message);
+
+void debug_set_sink(void (*sink)(const char *message))
+{
+	debug_sink = sink;
+}
+
+void debug(const char *fmt, ...)
+{
+	if (!debug_sink)
+		return;
+	char msg[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	debug_sink(msg);
+}

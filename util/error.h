@@ -33,6 +33,10 @@ void error_free(berth_error *err);
 void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warning_set_sink(void (*sink)(const char *message));
 
+/* A step of berth's, for --debug (runc logs each at debug level); nothing is formatted without a sink. */
+void debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void debug_set_sink(void (*sink)(const char *message));
+
 static inline void error_freep(berth_error **err)
 {
 	error_free(*err);

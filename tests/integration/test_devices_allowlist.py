@@ -6,6 +6,8 @@ attack: a container with CAP_MKNOD (Docker's default set) makes nodes for host d
 opens them: block 7:0 (loop0) and char 10:259 (cpu_dma_latency here). Runs on the hybrid host (v1 devices
 controller) and in the v2 VM (the eBPF filter).
 """
+import os
+
 import pytest
 
 from conftest import berth, run
@@ -56,4 +58,6 @@ def test_a_rule_for_every_device_keeps_its_access(bundle, root, container):
     """Guards cgroups/devices.c device_rules_apply_v1: v1 reads a bare "a" as every access on every device, so a
     rule of type "a" with access "r" became rwm there (the eBPF filter, on v2, always kept the access)."""
     rules = [{"allow": False, "access": "rwm"}, {"allow": True, "type": "a", "access": "r"}]
-    assert probe(bundle, root, container, {"devices": rules}) == {"mknod", "read-block", "read-char", "null"}
+    # The VM's kernel has no 10:259 (ENXIO whatever the cgroup says): read-char is expected where the node exists.
+    char = {"read-char"} if os.path.exists("/sys/dev/char/10:259") else set()
+    assert probe(bundle, root, container, {"devices": rules}) == {"mknod", "read-block", "null"} | char

@@ -201,3 +201,185 @@ def test_sysctl_kernel_hostname_is_refused(bundle, root, cid):
     assert r.rc != 0 and r.err.count("\n") == 1, r
     assert "linux.sysctl.kernel.hostname: conflicts with the hostname field" in r.err, r
     assert not (root / cid).exists()
+
+
+# ---- exec, terminals, signals, update --------------------------------------------------------
+
+from conftest import ConsoleSocket, wait_for  # noqa: E402
+
+
+@pytest.fixture
+def sleeping(bundle, root, container):
+    bundle.args("sleep", "60").write()
+    r = berth("run", "-d", "-b", bundle.path, container, root=root)
+    assert r.rc == 0, r
+    return container
+
+
+def test_exec_without_t_has_no_terminal_even_if_the_config_has_one(bundle, root, container, tmp_path):
+    console = ConsoleSocket(tmp_path / "console.sock")
+    bundle.config["process"]["terminal"] = True
+    bundle.args("sleep", "60").write()
+    assert berth("run", "-d", "--console-socket", console.path, "-b", bundle.path, container, root=root).rc == 0
+    console.wait()
+    r = berth("exec", container, "sh", "-c", "tty; echo done", root=root)
+    os.close(console.fd)
+    assert r.rc == 0 and r.out == "not a tty\ndone\n", r
+
+
+def test_exec_without_a_tty_is_a_session_leader(root, sleeping):
+    # /proc/self/stat fields 1 and 6: pid and session id.
+    r = berth("exec", sleeping, "sh", "-c", "cut -d' ' -f1,6 /proc/self/stat", root=root)
+    assert r.rc == 0, r
+    pid, sid = r.out.split()
+    # cut runs as a child of the sh that exec started, which leads the session.
+    r2 = berth("exec", sleeping, "sh", "-c", "echo $$; cut -d' ' -f6 /proc/$$/stat", root=root)
+    me, my_sid = r2.out.split()
+    assert me == my_sid, r2
+    assert sid != "0"
+
+
+def test_the_terminal_belongs_to_the_process_user(bundle, root, container, tmp_path):
+    console = ConsoleSocket(tmp_path / "console.sock")
+    bundle.config["process"]["terminal"] = True
+    bundle.config["process"]["user"] = {"uid": 1234, "gid": 1234}
+    bundle.args("sh", "-c", "stat -c '%u' $(tty)").write()
+    r = berth("create", "--console-socket", console.path, "-b", bundle.path, container, root=root)
+    console.wait()
+    assert r.rc == 0, r
+    assert berth("start", container, root=root).rc == 0
+    assert console.read_all().split() == ["1234"]
+
+
+def test_exec_t_terminal_belongs_to_the_exec_user(root, sleeping, tmp_path):
+    console = ConsoleSocket(tmp_path / "exec.sock")
+    r = berth("exec", "-t", "-d", "--console-socket", console.path, "--user", "4321:4321", sleeping, "sh", "-c",
+              "stat -c '%u' $(tty)", root=root)
+    console.wait()
+    assert r.rc == 0, r
+    assert console.read_all().split() == ["4321"]
+
+
+def test_kill_signal_zero_checks_the_init(bundle, root, container):
+    bundle.args("sleep", "60").write()
+    assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0
+    r = berth("kill", container, "0", root=root)
+    assert r.rc == 0, r
+    assert state(root, container)["status"] == "running"
+    assert berth("kill", container, "KILL", root=root).rc == 0
+    assert wait_for(lambda: state(root, container)["status"] == "stopped")
+    r = berth("kill", container, "0", root=root)
+    assert r.rc != 0 and "is not running" in r.err, r
+
+
+def test_ps_options_after_the_id_go_to_ps(root, sleeping):
+    for argv in (["ps", sleeping, "-e", "-o", "pid,comm"], ["ps", sleeping, "--", "-e", "-o", "pid,comm"]):
+        r = berth(*argv, root=root)
+        assert r.rc == 0, r
+        lines = r.out.splitlines()
+        assert lines[0].split() == ["PID", "COMMAND"], r
+        assert [line.split()[1] for line in lines[1:]] == ["sleep"], r
+
+
+def test_update_cpu_share_is_runcs_spelling(root, sleeping):
+    pid = state(root, sleeping)["pid"]
+    r = berth("update", "--cpu-share", "300", sleeping, root=root)
+    assert r.rc == 0, r
+    if V2:
+        cgroupfs.expect(pid, "cpu", "cpu.shares", str(cgroupfs.shares_to_weight(300)))
+    else:
+        cgroupfs.expect(pid, "cpu", "cpu.shares", "300")
+
+
+def test_state_during_create_is_creating(bundle, root, cid, tmp_path):
+    gate = tmp_path / "gate"
+    bundle.config["hooks"] = {"createRuntime": [{"path": "/bin/sh", "args": [
+        "sh", "-c", f"touch {gate}.in; while [ ! -e {gate} ]; do sleep 0.05; done"]}]}
+    bundle.args("true").write()
+    import subprocess as sp
+    from conftest import BERTH
+    proc = sp.Popen([BERTH, "--root", str(root), "create", "-b", str(bundle.path), cid], stdout=sp.DEVNULL, stderr=sp.DEVNULL)
+    try:
+        assert wait_for(lambda: os.path.exists(f"{gate}.in"))
+        s = state(root, cid)
+        assert s["status"] == "creating", s
+        gate.touch()
+        assert proc.wait(timeout=20) == 0
+        assert state(root, cid)["status"] == "created"
+    finally:
+        gate.touch()
+        proc.wait(timeout=20)
+        berth("delete", "-f", cid, root=root)
+
+
+def test_debug_logs_the_steps(bundle, root, container, tmp_path):
+    log = tmp_path / "log.json"
+    bundle.config["hooks"] = {"poststart": [{"path": "/bin/true"}]}
+    bundle.args("true").write()
+    r = berth("--debug", "--log", log, "--log-format", "json", "run", "-b", bundle.path, container, root=root)
+    assert r.rc == 0, r
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    debug = [x["msg"] for x in records if x["level"] == "debug"]
+    assert any(m.startswith("run: ") for m in debug), records
+    assert "running 1 poststart hook(s), each whatever the others do" in debug, records
+    # Without --debug: no debug record.
+    log.unlink()
+    r = berth("--log", log, "--log-format", "json", "delete", container, root=root)
+    assert not log.exists() or all(json.loads(x)["level"] != "debug" for x in log.read_text().splitlines())
+
+
+# ---- hooks -----------------------------------------------------------------------------------
+
+def marker_hook(path, name, fail=False):
+    return {"path": "/bin/sh", "args": ["sh", "-c", f"echo {name} >> {path}" + ("; exit 3" if fail else "")]}
+
+
+@pytest.mark.parametrize("kind", ["poststart", "poststop"])
+def test_a_failing_hook_does_not_stop_the_others(bundle, root, container, tmp_path, kind):
+    out = tmp_path / "ran"
+    bundle.config["hooks"] = {kind: [marker_hook(out, "one", fail=True), marker_hook(out, "two")]}
+    bundle.args("true").write()
+    # A foreground run deletes the container as it exits: poststop runs there too.
+    r = berth("run", "-b", bundle.path, container, root=root)
+    assert r.rc == 0, r
+    assert f"{kind} hook" in r.err and "status 3" in r.err, r
+    assert out.read_text() == "one\ntwo\n"
+
+
+def test_poststop_runs_after_a_failed_create(bundle, root, cid, tmp_path):
+    out = tmp_path / "ran"
+    bundle.config["hooks"] = {"poststop": [{"path": "/bin/sh", "args": ["sh", "-c", f"cat > {out}"]}]}
+    bundle.config["process"]["cwd"] = "/etc/passwd"  # not a directory: the init fails after the state exists
+    bundle.args("true").write()
+    r = berth("create", "-b", bundle.path, cid, root=root)
+    assert r.rc != 0, r
+    hook_state = json.loads(out.read_text())
+    assert hook_state["id"] == cid and hook_state["status"] == "stopped"
+    from conftest import assert_nothing_left
+    assert_nothing_left(root, cid, bundle.path)
+
+
+def test_hook_without_env_inherits_berths(bundle, root, container, tmp_path):
+    out = tmp_path / "env"
+    bundle.config["hooks"] = {"poststart": [
+        {"path": "/bin/sh", "args": ["sh", "-c", f"echo \"$BERTH_TEST_MARK\" > {out}"]},
+        {"path": "/bin/sh", "args": ["sh", "-c", f"echo \"[$BERTH_TEST_MARK]\" >> {out}"], "env": []}]}
+    bundle.args("true").write()
+    env = dict(os.environ, BERTH_TEST_MARK="inherited")
+    r = berth("run", "-b", bundle.path, container, root=root, env=env)
+    assert r.rc == 0, r
+    assert out.read_text() == "inherited\n[]\n"
+
+
+# ---- --no-pivot ------------------------------------------------------------------------------
+
+def test_no_pivot_hides_the_hosts_procfs(bundle, root, container):
+    """Guards hide_host_kernel_filesystems (namespaces/rootfs.c): with --no-pivot the host's /proc stays in the
+    mount namespace; a nested user namespace could then mount an unmasked procfs (it did before the fix)."""
+    bundle.add_capabilities("CAP_SETFCAP")
+    bundle.args("sh", "-c", "unshare -Urmpf sh -c 'mount -t proc proc /tmp && echo MOUNTED || echo refused'").write()
+    r = berth("run", "--no-pivot", "-b", bundle.path, container, root=root)
+    assert r.rc == 0, r
+    assert r.out == "refused\n", r
+    # The host's own /proc is untouched.
+    assert os.path.exists("/proc/self/mountinfo")
