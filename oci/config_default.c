@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "oci/config.h"
@@ -125,12 +127,27 @@ static int make_rootless(struct oci_config *c, berth_error **err)
 	return 0;
 }
 
+/* runc's spec adds a cgroup namespace on a cgroup v2 host only (a v1 or hybrid one keeps the host's view). */
+static void drop_cgroup_namespace_unless_v2(struct oci_config *c)
+{
+	struct statfs sfs;
+	if (statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
+		return;
+	struct oci_linux *l = c->linux_config;
+	size_t kept = 0;
+	for (size_t i = 0; i < l->namespaces.len; i++)
+		if (l->namespaces.items[i].type != OCI_NS_CGROUP)
+			l->namespaces.items[kept++] = l->namespaces.items[i];
+	l->namespaces.len = kept;
+}
+
 int oci_config_default(bool rootless, struct oci_config **ret, berth_error **err)
 {
 	_cleanup_config_ struct oci_config *c = NULL;
 	int r = oci_config_parse(default_config_json, sizeof(default_config_json) - 1, "default config", &c, err);
 	if (r < 0)
 		return r;
+	drop_cgroup_namespace_unless_v2(c);
 	if (rootless) {
 		r = make_rootless(c, err);
 		if (r < 0)

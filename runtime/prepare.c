@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroups/freezer.h"
 #include "cgroups/resources.h"
 #include "cgroups/systemd.h"
 #include "util/fs.h"
@@ -276,6 +277,9 @@ int prepare(const struct create_options *o, struct prepared *p, berth_error **er
 		/* A transient scope is systemd's new unit (with berth's holder in it); a cgroupfs path may be anyone's. */
 		if (r == 0 && !o->systemd_cgroup)
 			r = cgroup_set_check_empty(&p->cgroups, err);
+		/* An init born frozen would hang create with the state left "creating": refused, as runc does. */
+		if (r == 0 && cgroup_frozen(&p->cgroups) == 1)
+			r = error_new(err, EBUSY, "container's cgroup unexpectedly frozen (a parent cgroup is frozen: thaw it first)");
 		if (r == 0)
 			r = record_cgroups(&p->c, &p->cgroups, err);
 		if (r == 0 && denied)

@@ -161,3 +161,30 @@ def test_delete_force_without_state_never_works_out_cgroups_again(bundle, root, 
         berth("delete", "--force", cid, root=root)
         stranger.kill()
         stranger.wait()
+
+
+def test_create_refuses_a_frozen_cgroup(bundle, root, cid, cgroups):
+    """Guards the cgroup_frozen check in runtime/prepare.c: under a frozen parent the init is born frozen, and
+    create hung with the state left "creating"; refused at once, as runc does ("unexpectedly frozen")."""
+    name = "frozen-" + uuid.uuid4().hex[:8]
+    frozen = None
+    for base, mount in hierarchies():
+        path = cgroups.make(base, name)
+        if mount.endswith("/freezer") or (frozen is None and os.path.exists(os.path.join(path, "cgroup.freeze"))
+                                          and not os.path.isdir(os.path.join(V2_ROOT, "freezer"))):
+            frozen = path
+    assert frozen, "no freezer on this host"
+    v1 = os.path.exists(os.path.join(frozen, "freezer.state"))
+    with open(os.path.join(frozen, "freezer.state" if v1 else "cgroup.freeze"), "w") as f:
+        f.write("FROZEN" if v1 else "1")
+    try:
+        bundle.config["linux"]["cgroupsPath"] = f"{name}/ctr"
+        bundle.args("true").write()
+        r = berth("run", "-b", bundle.path, cid, root=root, timeout=20)
+        assert r.rc == 1, r
+        assert "container's cgroup unexpectedly frozen" in r.err and r.err.count("\n") == 1, r
+        assert not (root / cid).exists()
+        assert not any(os.path.exists(os.path.join(p, "ctr")) for p in cgroups.made), "the container's cgroup was left"
+    finally:
+        with open(os.path.join(frozen, "freezer.state" if v1 else "cgroup.freeze"), "w") as f:
+            f.write("THAWED" if v1 else "0")
