@@ -13,15 +13,20 @@ import pytest
 from conftest import BERTH, berth, run, state
 
 RACER = textwrap.dedent("""
-    import os, sys
+    import os, random, sys, time
     name, target = sys.argv[1], sys.argv[2]
     tmp = name + ".swap"
+    # Bursts of swapping with quiet gaps between them: a burst that meets berth's window attacks it, a gap lets a
+    # run through (so the test sees berth reach the chmod even when berth is slow, as under ASan).
     while True:
-        try:
-            os.symlink(target, tmp)
-            os.rename(tmp, name)
-        except OSError:
-            pass
+        end = time.monotonic() + random.uniform(0.001, 0.006)
+        while time.monotonic() < end:
+            try:
+                os.symlink(target, tmp)
+                os.rename(tmp, name)
+            except OSError:
+                pass
+        time.sleep(random.uniform(0.001, 0.006))
 """)
 
 
