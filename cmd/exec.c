@@ -256,5 +256,6 @@ const struct cli_command cmd_exec = {
 	.min_args = 1,
 	.max_args = -1,
 	.options_end_at_first_argument = true,
+	.failure_status = 255, /* so a caller tells berth's failure from the process' exit status */
 	.run = run_exec,
 };

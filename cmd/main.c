@@ -243,7 +243,7 @@ int main(int argc, char **argv)
 		const char *id = cmd->min_args >= 1 && cmd_args.n_positional >= 1 ? cmd_args.positional[0] : NULL;
 		if (id && err && container_id_validate(id, NULL) == 0 && !names_the_operation(err->message, cmd->name, id))
 			error_prefix(&err, "%s \"%s\"", cmd->name, id);
-		return fail(err, EXIT_FAILURE);
+		return fail(err, cmd->failure_status ? cmd->failure_status : EXIT_FAILURE);
 	}
 	return 0;
 }

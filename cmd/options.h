@@ -43,6 +43,7 @@ struct cli_command {
 	int min_args, max_args; /* -1: unbounded */
 	bool options_end_at_first_argument; /* exec: what follows the id is the command line */
 	bool enters_container;              /* makes a process a container can see: berth's binary is protected first */
+	int failure_status; /* exit status when run fails; 0 means 1 (runc's exec exits 255, apart from its own) */
 	int (*run)(const struct global_options *global, const struct cli_args *args, berth_error **err);
 };
 

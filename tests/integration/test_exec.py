@@ -76,7 +76,7 @@ def test_exec_process_file_as_the_shim_sends_it(root, running, tmp_path):
     assert r.out.split() == ["from-file", "y", "/out"]
     path.write_text('{"args": "nope"}')
     r = berth("exec", "--process", path, running, root=root)
-    assert r.rc == 1 and r.err == f"berth: exec \"{running}\": {path}: args: expected an array, got \"nope\"\n"
+    assert r.rc == 255 and r.err == f"berth: exec \"{running}\": {path}: args: expected an array, got \"nope\"\n"
 
 
 def test_exec_detach_pid_file_and_cgroup(root, running, tmp_path):
@@ -99,18 +99,19 @@ def test_exec_with_a_terminal_over_console_socket(root, running, tmp_path):
 
 
 def test_exec_errors(root, running, bundle, cid):
+    # runc's exec exits 255 when it fails, so a caller tells its failure from the process' own status.
     r = berth("exec", running, "nosuch", root=root)
-    assert r.rc == 1 and r.err == 'berth: exec: "nosuch": executable file not found in $PATH\n'
+    assert r.rc == 255 and r.err == 'berth: exec: "nosuch": executable file not found in $PATH\n'
     r = berth("exec", running, root=root)
-    assert r.rc == 1 and "no command given" in r.err
+    assert r.rc == 255 and "no command given" in r.err
     r = berth("exec", "--user", "bob", running, "true", root=root)
-    assert r.rc == 1 and r.err == 'berth: exec: --user: expected UID or UID:GID (numbers), got "bob"\n'
+    assert r.rc == 255 and r.err == 'berth: exec: --user: expected UID or UID:GID (numbers), got "bob"\n'
     r = berth("exec", "no-" + cid, "true", root=root)
-    assert r.rc == 1 and r.err == f'berth: container "no-{cid}" does not exist\n'
+    assert r.rc == 255 and r.err == f'berth: container "no-{cid}" does not exist\n'
     assert berth("kill", running, "KILL", root=root).rc == 0
     assert wait_for(lambda: state(root, running)["status"] == "stopped")
     r = berth("exec", running, "true", root=root)
-    assert r.rc == 1 and r.err == f'berth: exec "{running}": cannot exec in a stopped container\n'
+    assert r.rc == 255 and r.err == f'berth: exec "{running}": cannot exec in a stopped container\n'
 
 
 def test_exec_preserve_fds(root, running):
@@ -167,7 +168,7 @@ def test_exec_into_a_sub_cgroup(root, running):
         assert any(line.endswith("/sub") and line.split(":")[1] == ("" if V2 else "pids")
                    for line in r.out.split()), r.out
         r = berth("exec", "--cgroup", "../../escape", running, "true", root=root)
-        assert r.rc == 1 and "must stay inside the container's cgroup" in r.err
+        assert r.rc == 255 and "must stay inside the container's cgroup" in r.err
     finally:
         for sub in created:
             os.rmdir(sub)
@@ -183,7 +184,7 @@ def test_pause_and_resume(root, running, tmp_path):
     time.sleep(0.3)
     assert tick.read_text() == frozen, "a paused container does not run"
     r = berth("exec", running, "true", root=root)
-    assert r.rc == 1 and "cannot exec in a paused container" in r.err
+    assert r.rc == 255 and "cannot exec in a paused container" in r.err
     r = berth("pause", running, root=root)
     assert r.rc == 1 and "is not running" in r.err
     assert berth("resume", running, root=root).rc == 0
