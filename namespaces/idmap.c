@@ -28,7 +28,7 @@ static int fail(berth_error **err, int code, const struct oci_mount *m, const ch
 	return error_new(err, code, "mount \"%s\" on \"%s\": %s", m->source ? m->source : "none", m->destination, why);
 }
 
-static int make_one(const struct oci_config *c, size_t index, int bundlefd, berth_error **err)
+int idmap_mount_make(const struct oci_config *c, size_t index, int bundlefd, berth_error **err)
 {
 	const struct oci_mount *m = &c->mounts.items[index];
 	const struct oci_linux *l = c->linux_config;
@@ -85,7 +85,7 @@ int idmap_mounts_prepare(const struct oci_config *c, int bundlefd, int **ret_fds
 			for (size_t k = 0; k < c->mounts.len; k++)
 				fds[k] = -1;
 		}
-		fds[i] = make_one(c, i, bundlefd, err);
+		fds[i] = idmap_mount_make(c, i, bundlefd, err);
 		if (fds[i] < 0) {
 			int r = fds[i];
 			fds[i] = -1;

@@ -353,7 +353,8 @@ int mount_finish_readonly(const struct mount_context *ctx, const struct oci_moun
 	return 0;
 }
 
-int mount_config_entry(const struct mount_context *ctx, const struct oci_mount *m, int detached, berth_error **err)
+int mount_config_entry(const struct mount_context *ctx, const struct oci_mount *m, int detached, int source,
+		       berth_error **err)
 {
 	struct mount_options o;
 	_cleanup_close_ int srcfd = -1, dstfd = -1;
@@ -374,10 +375,12 @@ int mount_config_entry(const struct mount_context *ctx, const struct oci_mount *
 			return error_new(err, EINVAL, "mount on \"%s\": a bind mount needs a source", m->destination);
 		}
 		/* An idmapped mount comes made (detached) from berth: only its attachment is left. */
-		srcfd = detached >= 0 ? fcntl(detached, F_DUPFD_CLOEXEC, 3) : mount_open_bind_source(ctx->bundlefd, m->source);
+		srcfd = detached >= 0 ? fcntl(detached, F_DUPFD_CLOEXEC, 3)
+			: source >= 0 ? fcntl(source, F_DUPFD_CLOEXEC, 3)
+				      : mount_open_bind_source(ctx->bundlefd, m->source);
 		struct stat st;
 		if (srcfd < 0 || fstat(srcfd, &st) < 0) {
-			r = fail_mount(err, srcfd < 0 && detached < 0 ? -srcfd : errno, m, "source");
+			r = fail_mount(err, srcfd < 0 && detached < 0 && source < 0 ? -srcfd : errno, m, "source");
 			goto out;
 		}
 		as_file = !S_ISDIR(st.st_mode);

@@ -32,10 +32,12 @@ struct mount_context {
 
 /*
  * Mount one config entry inside the rootfs; detached, when >= 0, is the entry
- * made ready by berth (an idmapped bind) to attach. Errors read like
+ * made ready by berth (an idmapped bind) to attach; source, when >= 0, the
+ * bind's source berth opened (namespaces/mount_sources.h). Errors read like
  * `mount "proc" on "/proc": <cause>`.
  */
-int mount_config_entry(const struct mount_context *ctx, const struct oci_mount *m, int detached, berth_error **err);
+int mount_config_entry(const struct mount_context *ctx, const struct oci_mount *m, int detached, int source,
+		       berth_error **err);
 
 /* Make a read-only tmpfs or /dev entry read-only, once everything under it is mounted and created. */
 int mount_finish_readonly(const struct mount_context *ctx, const struct oci_mount *m, berth_error **err);

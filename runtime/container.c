@@ -24,6 +24,7 @@
 #include "cgroups/resources.h"
 #include "cgroups/systemd.h"
 #include "namespaces/idmap.h"
+#include "namespaces/mount_sources.h"
 #include "namespaces/namespaces.h"
 #include "namespaces/network.h"
 #include "namespaces/userns.h"
@@ -192,7 +193,31 @@ static int move_net_devices(const struct oci_linux *l, pid_t pid, berth_error **
 struct init_channel {
 	int sync_fd, pidfd, cgroup_fd;
 	struct device_filter *device_filter;
+	const char *bundle;
 };
+
+/* SYNC_SOURCES: the init's bind sources, opened in its mount namespace (namespaces/mount_sources.h), in batches. */
+static int send_mount_sources(const struct init_channel *ch, const struct oci_config *config, berth_error **err)
+{
+	size_t n = mount_sources_count(config);
+	_cleanup_free_ int *fds = calloc(n ? n : 1, sizeof(*fds));
+	if (!fds)
+		return error_errno(err, ENOMEM, "mount sources");
+	int r = mount_sources_open_in(ch->pidfd, config, ch->bundle, fds, err);
+	for (size_t sent = 0; r == 0 && sent < n;) {
+		size_t k = n - sent < SYNC_MAX_FDS ? n - sent : SYNC_MAX_FDS;
+		r = sync_send_fds(ch->sync_fd, SYNC_SOURCE_FDS, fds + sent, k);
+		if (r < 0)
+			r = error_errno(err, -r, "send the mount sources to the container init");
+		sent += k;
+		if (r == 0 && sent < n)
+			r = sync_expect(ch->sync_fd, SYNC_ACK, NULL, err);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return r;
+}
 
 static int serve_init(struct container *c, const struct oci_config *config, const struct create_options *o,
 		      const struct init_channel *ch, struct created_container *ret, berth_error **err)
@@ -207,8 +232,8 @@ static int serve_init(struct container *c, const struct oci_config *config, cons
 			return init_vanished(ch->pidfd, config, err);
 		if (r < 0)
 			return error_errno(err, -r, "talk to the container init");
-		/* The init's first message, after its mounts and device nodes and before any hook: attach the filter. */
-		if (filter_pending && msg.type != SYNC_ERROR) {
+		/* The init's first message after its mounts and device nodes, before any hook: attach the filter. */
+		if (filter_pending && msg.type != SYNC_ERROR && msg.type != SYNC_SOURCES) {
 			filter_pending = false;
 			r = device_filter_attach(ch->device_filter, ch->cgroup_fd, err);
 			if (r < 0) {
@@ -237,6 +262,11 @@ static int serve_init(struct container *c, const struct oci_config *config, cons
 				return error_errno(err, -r, "talk to the container init");
 			break;
 		}
+		case SYNC_SOURCES:
+			r = send_mount_sources(ch, config, err);
+			if (r < 0)
+				return r;
+			break;
 		case SYNC_PTY:
 			if (fd < 0)
 				return error_new(err, EPROTO, "container init sent no pty");
@@ -311,7 +341,9 @@ int container_create(const struct create_options *o, struct created_container *r
 		goto fail;
 	}
 	r = namespace_plan_open(config->linux_config, &ns, err);
-	if (r == 0)
+	/* In a user namespace berth opens the bind sources (and makes the idmapped ones) in the init's mount namespace. */
+	bool sources_from_berth = ns.has[OCI_NS_USER] && geteuid() == 0;
+	if (r == 0 && !sources_from_berth)
 		r = idmap_mounts_prepare(config, bundlefd, &mount_fds, err);
 	/* Compiled (or taken from the cache) here, where the state root is at hand; the init only loads it. */
 	if (r == 0 && config->linux_config && config->linux_config->seccomp)
@@ -339,6 +371,7 @@ int container_create(const struct create_options *o, struct created_container *r
 		.namespaces = &ns,
 		.mount_fds = mount_fds,
 		.unprivileged = geteuid() != 0,
+		.sources_from_berth = sources_from_berth,
 		.seccomp = seccomp.insns ? &seccomp : NULL,
 		.no_pivot = o->no_pivot,
 		.no_new_keyring = o->no_new_keyring,
@@ -448,7 +481,7 @@ int container_create(const struct create_options *o, struct created_container *r
 	if (r == 0 && prep.device_filter.insns)
 		device_filter_load(&prep.device_filter);
 	if (r == 0) {
-		struct init_channel ch = { sv[0], pidfd, cgroup_fd, &prep.device_filter };
+		struct init_channel ch = { sv[0], pidfd, cgroup_fd, &prep.device_filter, prep.bundle };
 		r = serve_init(&c, config, o, &ch, ret, err);
 	}
 	if (r == 0)

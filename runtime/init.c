@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "namespaces/devices.h"
+#include "namespaces/idmap.h"
+#include "namespaces/mount_sources.h"
 #include "namespaces/mounts.h"
 #include "namespaces/network.h"
 #include "namespaces/rootfs.h"
@@ -88,6 +90,50 @@ static bool asks_berth_now(const struct oci_config *c)
 	       (c->linux_config && c->linux_config->net_devices.len);
 }
 
+/*
+ * A user namespace's init asks berth for its bind sources (see
+ * namespaces/mount_sources.h): one fd per mount_source_from_berth() entry, in
+ * order, in batches; each batch but the last is acknowledged, so the two take
+ * turns. *ret_fds is NULL when there are none.
+ */
+static int receive_mount_sources(const struct init_context *ctx, int **ret_fds, berth_error **err)
+{
+	*ret_fds = NULL;
+	size_t n = mount_sources_count(ctx->config);
+	if (!ctx->sources_from_berth || n == 0)
+		return 0;
+	int *fds = malloc(n * sizeof(*fds));
+	if (!fds)
+		return error_errno(err, ENOMEM, "mount sources");
+	*ret_fds = fds;
+	for (size_t i = 0; i < n; i++)
+		fds[i] = -1;
+	int r = sync_send(ctx->sync_fd, SYNC_SOURCES, 0, NULL, -1);
+	if (r < 0)
+		return error_errno(err, -r, "ask berth for the mount sources");
+	for (size_t got = 0; got < n;) {
+		struct sync_msg msg;
+		size_t k = 0;
+		r = sync_recv_fds(ctx->sync_fd, &msg, fds + got, n - got, &k);
+		if (r < 0)
+			return error_errno(err, -r, "wait for the mount sources");
+		got += k;
+		if (msg.type != SYNC_SOURCE_FDS || k == 0 || (size_t) msg.code != k)
+			return error_new(err, EPROTO, "mount sources: unexpected message %u", msg.type);
+		if (got < n && (r = sync_send(ctx->sync_fd, SYNC_ACK, 0, NULL, -1)) < 0)
+			return error_errno(err, -r, "mount sources");
+	}
+	return 0;
+}
+
+static void close_mount_sources(const struct oci_config *c, int *fds)
+{
+	for (size_t i = 0, n = mount_sources_count(c); fds && i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+}
+
 static int setup_rootfs(const struct init_context *ctx, int state_fd, berth_error **err)
 {
 	const struct oci_config *c = ctx->config;
@@ -102,9 +148,9 @@ static int setup_rootfs(const struct init_context *ctx, int state_fd, berth_erro
 	 * (an fd berth opened) cannot be cloned into this one (open_tree: EINVAL).
 	 */
 	_cleanup_close_ int bundlefd = -1;
-	for (size_t i = 0; i < c->mounts.len && bundlefd < 0; i++)
-		if (c->mounts.items[i].source && c->mounts.items[i].source[0] != '/' &&
-		    (bundlefd = open(ctx->bundle, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+	for (size_t i = 0; i < c->mounts.len && bundlefd < 0 && !ctx->sources_from_berth; i++)
+		if (mount_source_from_berth(&c->mounts.items[i]) && c->mounts.items[i].source &&
+		    c->mounts.items[i].source[0] != '/' && (bundlefd = open(ctx->bundle, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 			return error_errno(err, errno, "open the bundle \"%s\" for relative mount sources", ctx->bundle);
 	struct mount_context mc = {
 		.rootfd = rootfd,
@@ -112,19 +158,26 @@ static int setup_rootfs(const struct init_context *ctx, int state_fd, berth_erro
 		.cgroups = ctx->cgroups,
 		.cgroup_namespace = ctx->namespaces->has[OCI_NS_CGROUP],
 	};
-	for (size_t i = 0; i < c->mounts.len; i++) {
-		int r = mount_config_entry(&mc, &c->mounts.items[i], ctx->mount_fds ? ctx->mount_fds[i] : -1, err);
-		if (r < 0)
-			return r;
+	int *sources = NULL;
+	int r = receive_mount_sources(ctx, &sources, err);
+	for (size_t i = 0, k = 0; r == 0 && i < c->mounts.len; i++) {
+		const struct oci_mount *m = &c->mounts.items[i];
+		int given = sources && mount_source_from_berth(m) ? sources[k++] : -1;
+		bool tree = given >= 0 && idmap_mount_wanted(m);
+		int detached = tree ? given : ctx->mount_fds ? ctx->mount_fds[i] : -1;
+		r = mount_config_entry(&mc, m, detached, tree ? -1 : given, err);
 	}
+	/* What berth opened on the host's side leaves the init as soon as it is mounted. */
+	close_mount_sources(c, sources);
+	if (r < 0)
+		return r;
 	if (!dev_is_bind_mounted(c)) {
-		int r = devices_create(rootfd, l, ctx->namespaces->has[OCI_NS_USER], err);
+		r = devices_create(rootfd, l, ctx->namespaces->has[OCI_NS_USER], err);
 		if (r < 0)
 			return r;
 	}
 
 	/* runtime-spec: prestart and createRuntime run now, in berth; createContainer here, before the pivot. */
-	int r;
 	if (asks_berth_now(c)) {
 		struct sync_msg reply;
 		r = sync_send(ctx->sync_fd, SYNC_HOOKS, 0, NULL, -1);

@@ -29,6 +29,7 @@ struct init_context {
 	 * geteuid() turns 0 as soon as berth has written its uid_map.
 	 */
 	bool unprivileged;
+	bool sources_from_berth;          /* bind sources come from berth (SYNC_SOURCES): a user namespace, berth root */
 	bool no_pivot;
 	bool no_new_keyring;
 	int preserve_fds;                 /* fds 3 .. 3+n-1 go to the container (incl. LISTEN_FDS) */

@@ -7,22 +7,21 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int sync_send(int fd, enum sync_type type, int code, const char *text, int pass_fd)
+static int send_msg(int fd, const struct sync_msg *msg, const int *fds, size_t n)
 {
-	struct sync_msg msg = { .type = type, .code = code };
-	char control[CMSG_SPACE(sizeof(int))] = { 0 };
-	if (text)
-		snprintf(msg.text, sizeof(msg.text), "%s", text);
-	struct iovec iov = { .iov_base = &msg, .iov_len = offsetof(struct sync_msg, text) + strlen(msg.text) + 1 };
+	char control[CMSG_SPACE(sizeof(int) * SYNC_MAX_FDS)] = { 0 };
+	struct iovec iov = { .iov_base = (void *) msg, .iov_len = offsetof(struct sync_msg, text) + strlen(msg->text) + 1 };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (pass_fd >= 0) {
+	if (n > SYNC_MAX_FDS)
+		return -E2BIG;
+	if (n) {
 		mh.msg_control = control;
-		mh.msg_controllen = sizeof(control);
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n);
 		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
 	}
 	while (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
 		if (errno != EINTR)
@@ -30,15 +29,28 @@ int sync_send(int fd, enum sync_type type, int code, const char *text, int pass_
 	return 0;
 }
 
-int sync_recv(int fd, struct sync_msg *msg, int *ret_fd)
+int sync_send(int fd, enum sync_type type, int code, const char *text, int pass_fd)
 {
-	char control[CMSG_SPACE(sizeof(int))];
+	struct sync_msg msg = { .type = type, .code = code };
+	if (text)
+		snprintf(msg.text, sizeof(msg.text), "%s", text);
+	return send_msg(fd, &msg, &pass_fd, pass_fd >= 0 ? 1 : 0);
+}
+
+int sync_send_fds(int fd, enum sync_type type, const int *fds, size_t n)
+{
+	struct sync_msg msg = { .type = type, .code = (int32_t) n };
+	return send_msg(fd, &msg, fds, n);
+}
+
+int sync_recv_fds(int fd, struct sync_msg *msg, int *fds, size_t max, size_t *ret_n)
+{
+	char control[CMSG_SPACE(sizeof(int) * SYNC_MAX_FDS)];
 	struct iovec iov = { .iov_base = msg, .iov_len = sizeof(*msg) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control) };
 	ssize_t n;
 
-	if (ret_fd)
-		*ret_fd = -1;
+	*ret_n = 0;
 	memset(msg, 0, sizeof(*msg));
 	while ((n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC)) < 0)
 		if (errno != EINTR)
@@ -46,16 +58,30 @@ int sync_recv(int fd, struct sync_msg *msg, int *ret_fd)
 	if (n == 0)
 		return -EPIPE;
 	msg->text[sizeof(msg->text) - 1] = '\0';
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < count; i++) {
 			int passed;
-			memcpy(&passed, CMSG_DATA(c), sizeof(int));
-			if (ret_fd)
-				*ret_fd = passed;
+			memcpy(&passed, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*ret_n < max)
+				fds[(*ret_n)++] = passed;
 			else
-				close(passed);
+				close(passed); /* more than asked for: none of them may stay open unseen */
 		}
+	}
 	return 0;
+}
+
+int sync_recv(int fd, struct sync_msg *msg, int *ret_fd)
+{
+	int passed = -1;
+	size_t n = 0;
+	int r = sync_recv_fds(fd, msg, &passed, ret_fd ? 1 : 0, &n);
+	if (ret_fd)
+		*ret_fd = n ? passed : -1;
+	return r;
 }
 
 void sync_send_error(int fd, const berth_error *err)

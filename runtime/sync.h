@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/error.h"
@@ -23,7 +24,11 @@ enum sync_type {
 	SYNC_COMMITTED,    /* berth -> init: state.json is saved; outlive berth from now on */
 	SYNC_ACK,          /* berth -> init: done with what the init sent */
 	SYNC_RELEASE,      /* berth -> init (run): berth waits, touching nothing, until the init execs */
+	SYNC_SOURCES,      /* init -> berth: open the bind sources in my mount namespace (a user namespace's init) */
+	SYNC_SOURCE_FDS,   /* berth -> init: the next of them (up to SYNC_MAX_FDS, attached); the init acks all but the last */
 };
+
+#define SYNC_MAX_FDS 64
 
 struct sync_msg {
 	uint32_t type;
@@ -35,6 +40,10 @@ int sync_send(int fd, enum sync_type type, int code, const char *text, int pass_
 
 /* Receive one message; *ret_fd gets an attached fd or -1. Returns 0, -EPIPE on EOF, or -errno. */
 int sync_recv(int fd, struct sync_msg *msg, int *ret_fd);
+
+/* A message carrying n (<= SYNC_MAX_FDS) fds, and its receipt: up to max fds in fds[], how many in *ret_n. */
+int sync_send_fds(int fd, enum sync_type type, const int *fds, size_t n);
+int sync_recv_fds(int fd, struct sync_msg *msg, int *fds, size_t max, size_t *ret_n);
 
 /* Send err as SYNC_ERROR. */
 void sync_send_error(int fd, const berth_error *err);
