@@ -15,9 +15,9 @@
 /*
  * A BPF_PROG_TYPE_CGROUP_DEVICE program is called with a struct
  * bpf_cgroup_dev_ctx: access_type = (access << 16) | type, major, minor; it
- * returns 1 to allow and 0 to deny. Registers while it runs:
- *   r2 = type (BPF_DEVCG_DEV_BLOCK/CHAR), r3 = access (MKNOD|READ|WRITE),
- *   r4 = major, r5 = minor, r1 = scratch.
+ * returns 1 to allow and 0 to deny. Registers while it runs: r6 = the
+ * context; each rule loads what it compares into r2 = type, r1 = access
+ * (MKNOD|READ|WRITE, masked), r4 = major, r5 = minor.
  * The rules are tested from the last to the first and the first match
  * decides, so a later rule overrides an earlier one, as the v1 devices
  * controller applies them in order. What no rule matches is allowed: a v1
@@ -64,24 +64,36 @@ static bool emit_rule(struct program *p, const struct device_rule *r)
 	size_t jumps[5];
 	size_t n_jumps = 0;
 	uint32_t acc = access_bits(r->access);
+	bool full = acc == (BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD);
 
+	/*
+	 * What the rule compares is loaded afresh from the context (r6): no value
+	 * known from an earlier rule's comparisons is live where a rule starts, so
+	 * the verifier finds every path into it equal and checks it once.
+	 */
+	if (r->type == 'c' || r->type == 'b' || !full)
+		emit(p, insn(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_6, offsetof(struct bpf_cgroup_dev_ctx, access_type), 0));
 	if (r->type == 'c' || r->type == 'b') {
+		emit(p, insn(BPF_ALU | BPF_AND | BPF_K, BPF_REG_2, 0, 0, 0xFFFF));
 		jumps[n_jumps++] = p->len;
 		emit(p, insn(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_2, 0, 0,
 			     r->type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK));
 	}
-	if (acc != (BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD)) {
+	if (!full) {
 		/* allow: every requested access is in the rule; deny: any of them is. */
-		emit(p, insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_3, 0, 0));
+		emit(p, insn(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_1, BPF_REG_6, offsetof(struct bpf_cgroup_dev_ctx, access_type), 0));
+		emit(p, insn(BPF_ALU | BPF_RSH | BPF_K, BPF_REG_1, 0, 0, 16));
 		emit(p, insn(BPF_ALU | BPF_AND | BPF_K, BPF_REG_1, 0, 0, (int32_t) (r->allow ? ~acc : acc)));
 		jumps[n_jumps++] = p->len;
 		emit(p, insn(BPF_JMP | (r->allow ? BPF_JNE : BPF_JEQ) | BPF_K, BPF_REG_1, 0, 0, 0));
 	}
 	if (r->major >= 0) {
+		emit(p, insn(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_4, BPF_REG_6, offsetof(struct bpf_cgroup_dev_ctx, major), 0));
 		jumps[n_jumps++] = p->len;
 		emit(p, insn(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_4, 0, 0, (int32_t) r->major));
 	}
 	if (r->minor >= 0) {
+		emit(p, insn(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_5, BPF_REG_6, offsetof(struct bpf_cgroup_dev_ctx, minor), 0));
 		jumps[n_jumps++] = p->len;
 		emit(p, insn(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_5, 0, 0, (int32_t) r->minor));
 	}
@@ -98,12 +110,7 @@ int device_filter_build(const struct device_rule *rules, size_t n, struct device
 	_cleanup_free_ struct program *p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	emit(p, insn(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, access_type), 0));
-	emit(p, insn(BPF_ALU | BPF_AND | BPF_K, BPF_REG_2, 0, 0, 0xFFFF));
-	emit(p, insn(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_3, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, access_type), 0));
-	emit(p, insn(BPF_ALU | BPF_RSH | BPF_K, BPF_REG_3, 0, 0, 16));
-	emit(p, insn(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_4, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, major), 0));
-	emit(p, insn(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_5, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, minor), 0));
+	emit(p, insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, BPF_REG_1, 0, 0));
 	bool decided = false;
 	for (size_t i = n; i-- > 0 && !decided;)
 		decided = emit_rule(p, &rules[i]);

@@ -9,7 +9,7 @@
 
 /*
  * A device program, built ahead and loaded apart from its attachment: create
- * builds it before the init exists, loads it (the verifier's ~0.4 ms) while
+ * builds it before the init exists, loads it (the verifier's ~0.2 ms here) while
  * the init sets up, and attaches it at the init's first message, before any
  * hook runs or the init waits for start (runtime/container.c).
  */
