@@ -71,9 +71,8 @@ static bool emit_rule(struct program *p, const struct device_rule *r)
 	 * known from an earlier rule's comparisons is live where a rule starts, so
 	 * the verifier finds every path into it equal and checks it once.
 	 */
-	if (r->type == 'c' || r->type == 'b' || !full)
-		emit(p, insn(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_6, offsetof(struct bpf_cgroup_dev_ctx, access_type), 0));
 	if (r->type == 'c' || r->type == 'b') {
+		emit(p, insn(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_6, offsetof(struct bpf_cgroup_dev_ctx, access_type), 0));
 		emit(p, insn(BPF_ALU | BPF_AND | BPF_K, BPF_REG_2, 0, 0, 0xFFFF));
 		jumps[n_jumps++] = p->len;
 		emit(p, insn(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_2, 0, 0,
