@@ -3,6 +3,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -10,6 +11,9 @@ import uuid
 import pytest
 
 import oci_image
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from needs import missing  # noqa: E402
 
 BERTH = os.path.abspath(os.environ.get("BERTH") or os.path.join(os.path.dirname(__file__), "..", "..", "build", "berth"))
 IMAGE = "localhost/berth-busybox:latest"
@@ -53,7 +57,7 @@ class Containerd:
 @pytest.fixture(scope="session")
 def containerd():
     if not shutil.which("containerd") or not shutil.which("ctr"):
-        pytest.skip("containerd is not installed (tests/deps.sh installs it)")
+        missing("containerd is not installed")
     base = tempfile.mkdtemp(prefix="berth-ctd-", dir="/tmp")
     os.makedirs(os.path.join(base, "opt", "bin"))
     # `ctr container create` + `task start` run "runc" from containerd's opt bin dir: that is berth.
@@ -147,7 +151,7 @@ def podman():
     """A podman with private storage, config and run dirs, with berth as its runtime (named "berth", so
     conmon passes --log-format=json)."""
     if not shutil.which("podman") or not shutil.which("conmon"):
-        pytest.skip("podman is not installed (tests/deps.sh installs it)")
+        missing("podman or conmon is not installed")
     import resource
     # Podman's runroot must stay under 50 characters (its cleanup command refuses longer ones).
     base = tempfile.mkdtemp(prefix="berth-pm-", dir="/tmp")
@@ -212,7 +216,7 @@ def docker(containerd):
     """A private dockerd (Debian's docker.io, unpacked by tests/deps.sh) on the private containerd, with
     berth registered as the runtime "berth"."""
     if not os.access(f"{DOCKER_PKG}/usr/sbin/dockerd", os.X_OK):
-        pytest.skip("dockerd is not unpacked (tests/deps.sh fetches Debian's docker.io)")
+        missing("dockerd is not unpacked from Debian's docker.io")
     base = tempfile.mkdtemp(prefix="berth-dk-", dir="/tmp")
     tag = uuid.uuid4().hex[:8]
     cgroup_parent = "berth-docker-" + tag

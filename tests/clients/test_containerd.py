@@ -7,6 +7,7 @@ import time
 import pytest
 
 from conftest import BERTH, IMAGE, NAMESPACE
+from needs import tools
 
 
 def test_run_exit_codes(containerd, name):
@@ -67,7 +68,7 @@ def test_errors_reach_the_user_through_log_json(containerd, name):
     assert 'exec: "nosuchcommand": executable file not found in $PATH' in r.stderr, r
 
 
-@pytest.mark.skipif(not shutil.which("script"), reason="needs script(1) for a pty")
+@tools("script")
 def test_tty(containerd, name):
     cmd = f"ctr --address {containerd.address} -n {NAMESPACE} run --rm -t --runc-binary {BERTH} {IMAGE} {name} tty"
     r = subprocess.run(["timeout", "-k", "5", "30", "script", "-qec", cmd, "/dev/null"], capture_output=True,
@@ -76,7 +77,7 @@ def test_tty(containerd, name):
     assert "/dev/pts/0" in r.stdout
 
 
-@pytest.mark.skipif(not shutil.which("script"), reason="needs script(1) for a pty")
+@tools("script")
 def test_task_exec_with_a_tty(containerd, name):
     assert containerd.ctr("run", "-d", IMAGE, name, "sleep", "60").returncode == 0
     try:

@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from conftest import BERTH, IMAGE
+from needs import tools
 
 
 def cap_bnd_of_this_process():
@@ -77,7 +78,7 @@ def test_stop_falls_back_to_sigkill(podman, name):
     podman("rm", name, check=True)
 
 
-@pytest.mark.skipif(not shutil.which("script"), reason="needs script(1) for a pty")
+@tools("script")
 def test_tty_for_run_and_exec(podman, name):
     def with_pty(cmd):
         return subprocess.run(["timeout", "-k", "5", "60", "script", "-qec", cmd, "/dev/null"], capture_output=True,

@@ -1,10 +1,13 @@
 """Shared fixtures for berth's integration tests: the binary, private roots, helpers."""
 import os
 import subprocess
+import sys
 import tempfile
 import uuid
 
 import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 BERTH = os.environ.get("BERTH") or os.path.join(os.path.dirname(__file__), "..", "..", "build", "berth")
 GOLDEN = os.path.join(os.path.dirname(__file__), "golden")

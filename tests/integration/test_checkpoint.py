@@ -1,7 +1,7 @@
 """checkpoint / restore with criu: a counting container is dumped, restored, and counts on.
 
-criu 3.17 cannot run on this machine's 6.18 kernel (`criu check` fails on the vDSO); tests/vm runs
-these on Debian's 6.1 kernel, where it works."""
+criu 3.17 (Debian's; tests/deps.sh installs it) cannot run on this machine's 6.18 kernel (`criu check`
+fails on the vDSO); tests/vm runs these on Debian's 6.1 kernel, where it works."""
 import os
 import shutil
 import subprocess
@@ -10,15 +10,25 @@ import time
 import pytest
 
 from conftest import BERTH, assert_nothing_left, berth, state, wait_for
+from needs import tools
 
 
-def criu_works():
+def criu_cannot_run():
+    """Why `criu check` fails on this kernel (its last error line), or None."""
     if not shutil.which("criu"):
-        return False
-    return subprocess.run(["criu", "check"], capture_output=True).returncode == 0
+        return None
+    r = subprocess.run(["criu", "check"], capture_output=True, text=True)
+    if r.returncode == 0:
+        return None
+    lines = [line for line in (r.stderr + r.stdout).splitlines() if "Error" in line] or ["exit status %d" % r.returncode]
+    return f"criu check fails on Linux {os.uname().release} ({lines[0].strip()}); tests/vm runs these on 6.1"
 
 
-needs_criu = pytest.mark.skipif(not criu_works(), reason="criu does not work on this kernel (tests/vm runs these)")
+CRIU_CANNOT_RUN = criu_cannot_run()
+
+
+def needs_criu(fn):
+    return pytest.mark.skipif(CRIU_CANNOT_RUN is not None, reason=str(CRIU_CANNOT_RUN))(tools("criu")(fn))
 
 COUNTER = "i=0; while :; do i=$((i+1)); echo $i > /out/count; sleep 0.05; done"
 
@@ -64,9 +74,14 @@ def test_checkpoint_then_restore_continues_counting(bundle, root, container, cou
     assert count(counting) == stopped_at
     assert (images / "descriptors.json").exists() and (images / "dump.log").exists()
 
-    r = berth("restore", "-d", "--image-path", images, "-b", bundle.path, container, root=root, timeout=120)
+    pid_file = tmp_path / "restored.pid"
+    r = berth("restore", "-d", "--pid-file", pid_file, "--image-path", images, "-b", bundle.path, container,
+              root=root, timeout=120)
     assert r.rc == 0, r
-    assert state(root, container)["status"] == "running"
+    s = state(root, container)
+    assert s["status"] == "running"
+    # The pid file names the restored init, as containerd's shim reads it.
+    assert int(pid_file.read_text()) == s["pid"]
     # It goes on from where it was, not from 1.
     assert wait_for(lambda: count(counting) > stopped_at + 3, timeout=30)
     assert berth("delete", "-f", container, root=root).rc == 0

@@ -8,11 +8,12 @@ import subprocess
 import pytest
 
 from conftest import BERTH, berth, wait_for
+from needs import tools
 
 with open(BERTH, "rb") as _binary:
     SANITIZED = b"__asan_init" in _binary.read()
 
-needs_strace = pytest.mark.skipif(not shutil.which("strace"), reason="needs strace")
+needs_strace = tools("strace")
 shares_memory = pytest.mark.skipif(platform.machine() != "x86_64" or SANITIZED,
                                    reason="the init shares berth's memory on x86_64, outside sanitizer builds")
 

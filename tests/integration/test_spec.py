@@ -8,6 +8,7 @@ import pytest
 
 from cgroupfs import V2
 from conftest import berth, golden
+from needs import tools
 
 
 def test_spec_writes_runcs_default(tmp_path):
@@ -28,7 +29,7 @@ def test_spec_writes_runcs_default(tmp_path):
     assert config["root"] == {"path": "rootfs", "readonly": True}
 
 
-@pytest.mark.skipif(not shutil.which("runc"), reason="runc is not installed")
+@tools("runc")
 @pytest.mark.parametrize("rootless", [False, True])
 def test_spec_matches_runc_but_for_known_differences(tmp_path, rootless):
     ours, theirs = tmp_path / "ours", tmp_path / "theirs"

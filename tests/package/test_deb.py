@@ -2,17 +2,20 @@
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 
 import pytest
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(TOP, "tests"))
+from needs import missing  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def package():
     if not shutil.which("dpkg-buildpackage") or not shutil.which("dh"):
-        pytest.skip("dpkg-dev and debhelper are not installed (tests/deps.sh installs them)")
+        missing("dpkg-dev and debhelper are not installed")
     work = tempfile.mkdtemp(prefix="berth-deb-")
     try:
         # A clone of the committed tree, as a packager would have it (with git, for the commit in --version).
