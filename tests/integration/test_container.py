@@ -1,10 +1,13 @@
 """What a container sees from inside: namespaces, the process' attributes, mounts, devices."""
 import os
+import pathlib
 import platform
+import shutil
+import subprocess
 
 import pytest
 
-from conftest import run
+from conftest import Bundle, run
 
 
 def with_user_namespace(bundle, host_id=100000):
@@ -23,6 +26,7 @@ def test_namespaces_differ_from_the_hosts(bundle, root, container):
     bundle.config["linux"]["namespaces"].append({"type": "time"})
     kinds = ["pid", "net", "mnt", "ipc", "uts", "cgroup", "time"]
     inside = out(bundle, root, container, " ; ".join(f"readlink /proc/self/ns/{k}" for k in kinds)).split()
+    assert len(inside) == len(kinds), inside  # zip would drop a namespace whose readlink printed nothing
     for kind, link in zip(kinds, inside):
         assert link != os.readlink(f"/proc/self/ns/{kind}"), kind
 
@@ -178,9 +182,16 @@ def test_masked_and_readonly_paths(bundle, root, container):
     assert text.split() == ["0", "0", "0", "readonly"]
 
 
-def test_root_readonly_and_writable(bundle, root, container, tmp_path):
+@pytest.mark.parametrize("readonly", [True, False], ids=["readonly", "writable"])
+def test_root_readonly_and_writable(tmp_path, rootfs, root, container, readonly):
+    # A rootfs of its own: the writable case writes into it.
+    bundle = Bundle(tmp_path / "own", tmp_path / "own-rootfs")
+    bundle.path.mkdir()
+    shutil.copytree(rootfs, tmp_path / "own-rootfs", symlinks=True)
+    bundle.config["root"]["readonly"] = readonly
     text = out(bundle, root, container, "touch /x 2>/dev/null && echo rw || echo ro")
-    assert text.strip() == "ro"
+    assert text.strip() == ("ro" if readonly else "rw")
+    assert (tmp_path / "own-rootfs" / "x").exists() != readonly
 
 
 def test_bind_mounts_and_options(bundle, root, container, tmp_path):
@@ -207,11 +218,27 @@ def test_bind_mounts_and_options(bundle, root, container, tmp_path):
     assert "noexec" in scratch_line and "size=1024k" in scratch_line and "mode=1770" in scratch_line
 
 
-def test_recursive_read_only_bind(bundle, root, container, tmp_path):
-    bundle.config["mounts"].append({"destination": "/hostproc", "type": "bind", "source": "/proc",
-                                    "options": ["rbind", "rro"]})
-    text = out(bundle, root, container, "grep ' /hostproc' /proc/self/mountinfo | grep -c ' rw,' || true")
-    assert text.strip() == "0", "every submount is read-only"
+@pytest.fixture
+def tree_with_a_submount(tmp_path):
+    """A directory with a writable tmpfs mounted inside it, on the host (unmounted afterwards)."""
+    top = tmp_path / "tree"
+    (top / "sub").mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "berth-test", str(top / "sub")], check=True)
+    try:
+        yield top
+    finally:
+        subprocess.run(["umount", str(top / "sub")], check=True)
+
+
+@pytest.mark.parametrize("option", ["rro", "ro"])
+def test_recursive_read_only_bind(bundle, root, container, tree_with_a_submount, option):
+    # rro makes the submount read-only too; ro (the control) only the top mount.
+    bundle.config["mounts"].append({"destination": "/tree", "type": "bind", "source": str(tree_with_a_submount),
+                                    "options": ["rbind", option]})
+    text = out(bundle, root, container, "touch /tree/x 2>/dev/null && echo rw || echo ro; "
+                                        "touch /tree/sub/x 2>/dev/null && echo rw || echo ro; "
+                                        "grep -c ' /tree' /proc/self/mountinfo")
+    assert text.split() == ["ro", "ro" if option == "rro" else "rw", "2"], text
 
 
 def test_default_devices_and_links(bundle, root, container):
@@ -331,10 +358,16 @@ def test_joining_another_containers_namespaces_like_a_pod(bundle, root, containe
         bundle.config["linux"]["namespaces"] = [
             {"type": t, "path": f"/proc/{pid}/ns/{p}"} if t in ("pid", "network", "ipc") else {"type": t}
             for t, p in (("pid", "pid"), ("network", "net"), ("ipc", "ipc"), ("uts", "uts"), ("mount", "mnt"))]
-        text = out(bundle, root, container, "echo $$; readlink /proc/self/ns/net /proc/self/ns/ipc; readlink /proc/self/ns/pid")
+        # (busybox's readlink takes one path: once given two, it printed nothing and net and ipc went unchecked)
+        text = out(bundle, root, container, "echo $$; for n in net ipc pid; do readlink /proc/self/ns/$n; done")
         lines = text.split()
+        assert len(lines) == 4, lines
         assert lines[0] != "1", "the infra container's init is pid 1 of the shared pid namespace"
-        assert lines[-1] == os.readlink(f"/proc/{pid}/ns/pid")
+        assert lines[1:] == [os.readlink(f"/proc/{pid}/ns/{k}") for k in ("net", "ipc", "pid")]
+        # and the uts and mount namespaces, made new, are not the infra container's
+        text = out(bundle, root, container + "-2", "readlink /proc/self/ns/uts; readlink /proc/self/ns/mnt")
+        assert len(text.split()) == 2, text
+        assert all(a != b for a, b in zip(text.split(), [os.readlink(f"/proc/{pid}/ns/{k}") for k in ("uts", "mnt")]))
     finally:
         berth("delete", "-f", infra, root=root)
 
@@ -352,8 +385,15 @@ def test_rootfs_propagation(bundle, root, container):
 
 
 def test_cwd_cannot_climb_out_of_the_rootfs(bundle, root, container):
-    bundle.config["process"]["cwd"] = "/../../../.."
-    assert out(bundle, root, container, "pwd; ls / | grep -c busybox || true").split()[0] == "/"
+    # `pwd` says / in any root: a file only the container's root holds says which root it is.
+    marker = "berth-root-" + container
+    (pathlib.Path(bundle.config["root"]["path"]) / marker).write_text("container\n")
+    try:
+        assert not os.path.exists("/" + marker)
+        bundle.config["process"]["cwd"] = "/../../../.."
+        assert out(bundle, root, container, f"pwd; cat ./{marker}").split() == ["/", "container"]
+    finally:
+        os.unlink(pathlib.Path(bundle.config["root"]["path"]) / marker)
 
 
 def test_new_session_keyring(bundle, root, container):

@@ -84,6 +84,7 @@ def test_every_claimed_namespace_is_made(bundle, root, container):
     script = "; ".join(f"readlink /proc/self/ns/{proc_name.get(k, k)}" for k in kinds)
     r = run(bundle, root, container, "sh", "-c", script)
     assert r.rc == 0, r
+    assert len(r.out.split()) == len(kinds), r
     for kind, link in zip(kinds, r.out.split()):
         assert link != os.readlink(f"/proc/self/ns/{proc_name.get(kind, kind)}"), kind
 
