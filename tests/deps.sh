@@ -3,7 +3,7 @@
 set -eu
 packages="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
   libseccomp-dev libcap-dev libyajl-dev libmnl-dev libcriterion-dev libsystemd-dev
-  python3 python3-pytest busybox-static runc jq git iproute2 util-linux uidmap passwd strace procps containerd
+  python3 python3-pytest python3-jsonschema busybox-static runc jq git iproute2 util-linux uidmap passwd strace procps containerd
   podman conmon catatonit netavark aardvark-dns criu scdoc debhelper dpkg-dev fakeroot bash-completion qemu-system-x86"
 missing=""
 for p in $packages; do
@@ -25,4 +25,14 @@ if [ ! -x "$docker_dir/usr/sbin/dockerd" ]; then
     && mkdir -p "$docker_dir" && dpkg-deb -x "$tmp"/docker.io_*.deb "$docker_dir" \
     || { echo "deps: docker.io could not be fetched" >&2; [ "${CI:-}" != true ] || exit 1; }
   rm -rf "$tmp"
+fi
+
+# The runtime-spec's JSON schemas (v1.3.0, the version berth implements), from the Go module proxy:
+# test_schema.py validates berth's config, state and features output against them.
+spec_dir="$(dirname "$0")/../build/gomod/github.com/opencontainers/runtime-spec@v1.3.0/schema"
+if [ ! -f "$spec_dir/config-schema.json" ]; then
+  command -v go >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends golang-go; }
+  GOMODCACHE="$(cd "$(dirname "$0")/.." && pwd)/build/gomod" GOFLAGS=-modcacherw GOTOOLCHAIN=local \
+    go mod download github.com/opencontainers/runtime-spec@v1.3.0 \
+    || { echo "deps: the runtime-spec schemas could not be fetched" >&2; [ "${CI:-}" != true ] || exit 1; }
 fi
