@@ -83,6 +83,42 @@ def test_kill_process_action(bundle, root, container):
     assert r.rc == 128 + 31, r  # SIGSYS
 
 
+@pytest.mark.parametrize("action,effect", [
+    ("SCMP_ACT_KILL", "killed"), ("SCMP_ACT_KILL_THREAD", "killed"), ("SCMP_ACT_TRAP", "killed"),
+    ("SCMP_ACT_TRACE", "enosys"), ("SCMP_ACT_LOG", "allowed")])
+def test_each_action_has_its_effect(bundle, root, container, tmp_path, action, effect):
+    # On the init itself (one thread): a kill or an unhandled SIGSYS ends it; TRACE without a tracer fails the
+    # call with ENOSYS; LOG lets it through.
+    out = tmp_path / "out"
+    out.mkdir()
+    bundle.config["mounts"].append({"destination": "/out", "type": "bind", "source": str(out), "options": ["rbind"]})
+    with_filter(bundle, [{"names": ["mkdir", "mkdirat"], "action": action}])
+    r = run(bundle, root, container, "mkdir", "/out/made")
+    if effect == "killed":
+        assert r.rc == 128 + 31 and not (out / "made").exists(), r  # SIGSYS
+    elif effect == "enosys":
+        assert r.rc == 1 and "Function not implemented" in r.err and not (out / "made").exists(), r
+    else:
+        assert r.rc == 0 and (out / "made").is_dir(), r
+
+
+SIGNALS = {"0": 0, "USR1": 10, "USR2": 12, "CONT": 18}
+
+
+@pytest.mark.parametrize("op,value,denied", [
+    ("SCMP_CMP_NE", 10, {"0", "USR2", "CONT"}), ("SCMP_CMP_LT", 11, {"0", "USR1"}),
+    ("SCMP_CMP_LE", 10, {"0", "USR1"}), ("SCMP_CMP_GT", 12, {"CONT"}), ("SCMP_CMP_GE", 12, {"USR2", "CONT"})])
+def test_each_comparison_operator(bundle, root, container, op, value, denied):
+    # kill(pid, sig): the rule denies the signals its comparison on argument 1 matches, and only those.
+    with_filter(bundle, [{"names": ["kill"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 1, "value": value, "op": op}]}])
+    script = "trap '' USR1 USR2 CONT; " + "; ".join(
+        f"kill -{name} $$ 2>/dev/null && echo {name}=ok || echo {name}=denied" for name in SIGNALS)
+    r = run(bundle, root, container, "sh", "-c", script)
+    assert r.rc == 0, r
+    got = dict(line.split("=") for line in r.out.split())
+    assert got == {name: "denied" if name in denied else "ok" for name in SIGNALS}, (op, value, r.out)
+
+
 def test_flags(bundle, root, container, cid):
     with_filter(bundle, [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}],
                 flags=["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"])
