@@ -193,6 +193,15 @@ static int apply_rdma(int fd, const struct oci_resources *res, berth_error **err
 /* hugetlb: the limit, and the reservation limit where the kernel has it (as runc >= 1.2 and crun). */
 static int apply_hugetlb(int fd, const struct oci_resources *res, bool v2, berth_error **err)
 {
+	if (!v2 && fd < 0 && res->hugepage_limits.len) {
+		/*
+		 * kubelet sends a limit for every huge page size the node has, 0 when the
+		 * pod asks for none; runc skips a v1 controller that is not mounted
+		 * (here: hybrid hosts keep hugetlb on the unified hierarchy). Said, not refused.
+		 */
+		warning("linux.resources.hugepageLimits: this host mounts no v1 hugetlb cgroup: not enforced");
+		return 0;
+	}
 	for (size_t i = 0; i < res->hugepage_limits.len; i++) {
 		const struct oci_hugepage_limit *h = &res->hugepage_limits.items[i];
 		char file[96], rsvd[96];

@@ -198,7 +198,7 @@ def run(cmd, workdir, env=(), timeout=900, memory=1024, systemd=False):
             open(os.path.join(ctl, "systemd"), "w").close()
         with open(os.path.join(ctl, "env"), "w") as f:
             f.write(" ".join(env) + "\n")
-        kernel_args = os.environ.get("BERTH_VM_KERNEL_ARGS", "quiet")
+        kernel_args = os.environ.get("BERTH_VM_KERNEL_ARGS", "quiet") + " hugepages=8"  # test_hugetlb.py
         shares = [("usr", "/usr", True), ("etc", "/etc", True), ("ctl", ctl, False), ("work", workdir, False)]
         argv = ["qemu-system-x86_64", "-machine", "microvm", "-accel", "tcg,thread=multi", "-cpu", "max",
                 "-smp", "2", "-m", str(memory), "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
