@@ -297,6 +297,17 @@ static int init_setup(const struct init_context *ctx, char ***ret_env, char **re
 	r = close_fds_from(3 + ctx->preserve_fds, keep, ARRAY_SIZE(keep));
 	if (r < 0)
 		return error_errno(err, -r, "close berth's fds");
+	/*
+	 * execCPUAffinity.initial was for berth's setup. Without a final one the
+	 * spec leaves the process' affinity to the kernel once it is in its
+	 * cgroup: every CPU, which the kernel narrows to the cgroup's cpuset.
+	 */
+	if (p->exec_cpu_affinity && p->exec_cpu_affinity->initial && !p->exec_cpu_affinity->final) {
+		cpu_set_t all;
+		memset(&all, 0xff, sizeof(all));
+		if (sched_setaffinity(0, sizeof(all), &all) < 0)
+			return error_errno(err, errno, "process.execCPUAffinity: leave the initial CPUs");
+	}
 	r = child_enter_process(p, true, ctx->env, ret_env, ret_executable, err);
 	if (r < 0)
 		return r;

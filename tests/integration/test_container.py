@@ -152,6 +152,27 @@ def test_scheduler_and_cpu_affinity(bundle, root, container):
     assert lines[2] == "3", "SCHED_BATCH"
 
 
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="an initial affinity apart from the final one needs two CPUs")
+def test_initial_cpu_affinity_is_for_the_setup_only(bundle, root, container, tmp_path):
+    # A createContainer hook runs from the init during its setup: it sees the initial CPUs; the process, with
+    # no final list, sees what its cgroup allows (the kernel's choice, as the spec says), not the initial ones.
+    seen = tmp_path / "hook-affinity"
+    bundle.config["process"]["execCPUAffinity"] = {"initial": "1"}
+    bundle.config["hooks"] = {"createContainer": [
+        {"path": "/bin/sh", "args": ["sh", "-c", f"grep Cpus_allowed_list /proc/self/status > {seen}"]}]}
+    text = out(bundle, root, container, "grep Cpus_allowed_list /proc/self/status")
+    assert seen.read_text().split()[1] == "1"
+    allowed = text.split()[1]
+    assert allowed != "1" and "0" in allowed, text
+
+
+def test_cpuset_from_the_config_binds_the_process(bundle, root, container):
+    # linux.resources.cpu.cpus/mems at create: the process may run on CPU 0 only and allocate from node 0.
+    bundle.config["linux"]["resources"]["cpu"] = {"cpus": "0", "mems": "0"}
+    text = out(bundle, root, container, "grep -E 'Cpus_allowed_list|Mems_allowed_list' /proc/self/status")
+    assert text.split() == ["Cpus_allowed_list:", "0", "Mems_allowed_list:", "0"], text
+
+
 def test_io_priority(bundle, root, container):
     bundle.config["process"]["ioPriority"] = {"class": "IOPRIO_CLASS_IDLE", "priority": 0}
     # busybox has no ionice: read it back through a tiny syscall from python is not possible in the
