@@ -223,3 +223,16 @@ def test_state_records_each_cgroup_once(bundle, root, container):
     block = re.search(r'"cgroupPaths":\s*\{([^}]*)\}', raw).group(1)
     keys = re.findall(r'"([^"]+)":', block)
     assert keys and len(keys) == len(set(keys)), keys
+
+
+def test_unified_keys_take_effect_on_v2_and_are_refused_elsewhere(bundle, root, container):
+    # pids.max 3 through linux.resources.unified: the shell and two sleeps, then the third fork is refused.
+    bundle.config["linux"]["resources"]["unified"] = {"pids.max": "3"}
+    bundle.args("sh", "-c", "sleep 5 & sleep 5 & sleep 5 & kill %1 %2 %3 2>/dev/null; true").write()
+    r = berth("run", "-b", bundle.path, container, root=root)
+    if V2:
+        assert "can't fork" in r.err, r
+    else:
+        assert r.rc == 1 and r.err == (f'berth: run "{container}": linux.resources.unified: needs a cgroup v2 host '
+                                       '(this one uses v1 controllers)\n'), r
+    assert_nothing_left(root, container)
