@@ -49,7 +49,7 @@ echo "== packaging (a .deb built with dpkg-buildpackage)"
 /usr/bin/python3 -m pytest -q -p no:cacheprovider -o junit_suite_name=package \
   --junitxml="$results/package.xml" tests/package || status=1
 
-echo "== fuzz (libFuzzer, ${BERTH_FUZZ_SECONDS:-60}s)"
+echo "== fuzz (libFuzzer: kept crashes, then ${BERTH_FUZZ_SECONDS:-60}s per parser, twice that for the config)"
 sh tests/fuzz/run.sh "${BERTH_FUZZ_SECONDS:-60}" "$results/fuzz.xml" || status=1
 
 python3 tests/summary.py "$results"/*.xml || status=1

@@ -1,6 +1,8 @@
 #!/bin/sh
-# Build the fuzz targets with clang and run each for $1 seconds.
-# Writes a JUnit report (one case per target) to $2 so the summary counts them.
+# Build the fuzz targets with clang, replay every kept crash (tests/fuzz/regressions/<target>/), then fuzz
+# the parsers for $1 seconds and the config parser, the largest surface, for twice that.
+# A new crash is kept in build-fuzz/artifacts/: copy it into tests/fuzz/regressions/<target>/ with the fix.
+# Writes a JUnit report (one case per target and run) to $2 so the summary counts them.
 set -eu
 cd "$(dirname "$0")/../.."
 seconds="${1:-60}"
@@ -16,20 +18,35 @@ if ! ninja -C build-fuzz tests/fuzz-config tests/fuzz-parsers >"$log" 2>&1; then
   cases="<testcase classname=\"fuzz\" name=\"build\"><failure message=\"fuzz targets failed to build\"/></testcase>"
   status=2
 else
+  mkdir -p build-fuzz/artifacts
   for target in config parsers; do
     work="tests/fuzz/corpus-work/$target"
     mkdir -p "$work"
     seeds=tests/fuzz/seeds
     [ "$target" = parsers ] && seeds=tests/fuzz/seeds-parsers
+    time="$seconds"
+    [ "$target" = config ] && time=$((seconds * 2))
+    regressions="tests/fuzz/regressions/$target"
+    if [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ]; then
+      rc=0
+      ./build-fuzz/tests/fuzz-$target -runs=1 "$regressions"/* >"$log" 2>&1 || rc=$?
+      if [ "$rc" -eq 0 ]; then
+        cases="$cases<testcase classname=\"fuzz\" name=\"${target}_regressions\"/>"
+      else
+        tail -n 60 "$log" >&2
+        cases="$cases<testcase classname=\"fuzz\" name=\"${target}_regressions\"><failure message=\"exit $rc\"/></testcase>"
+        status=1
+      fi
+    fi
     rc=0
-    ./build-fuzz/tests/fuzz-$target -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-      -print_final_stats=1 "$work" "$seeds" >"$log" 2>&1 || rc=$?
+    ./build-fuzz/tests/fuzz-$target -max_total_time="$time" -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix=build-fuzz/artifacts/$target- -print_final_stats=1 "$work" "$seeds" >"$log" 2>&1 || rc=$?
     tail -n 3 "$log"
     if [ "$rc" -eq 0 ]; then
-      cases="$cases<testcase classname=\"fuzz\" name=\"${target}_${seconds}s\"/>"
+      cases="$cases<testcase classname=\"fuzz\" name=\"${target}_${time}s\"/>"
     else
       tail -n 60 "$log" >&2
-      cases="$cases<testcase classname=\"fuzz\" name=\"${target}_${seconds}s\"><failure message=\"exit $rc\"/></testcase>"
+      cases="$cases<testcase classname=\"fuzz\" name=\"${target}_${time}s\"><failure message=\"exit $rc\"/></testcase>"
       status=1
     fi
   done
