@@ -114,13 +114,18 @@ def test_pid_file_never_writes_through_a_planted_name(tmp_path, bundle, root, ci
         berth("delete", "-f", cid, root=root)
 
 
-def test_exec_tty_takes_only_a_devpts_ptmx(bundle, root, container, tmp_path):
+@pytest.mark.parametrize("planted", ["a-file", "a-node-5-2"])
+def test_exec_tty_takes_only_a_devpts_ptmx(bundle, root, container, tmp_path, planted):
     """Guards runtime/console.c open_pty: in a live container /dev/ptmx is the container's to change; exec -t
-    takes only the ptmx of a devpts (its slave through TIOCGPTPEER, never by name), else one clear error."""
+    takes only the ptmx of a devpts (its slave through TIOCGPTPEER, never by name), else one clear error. A
+    node 5:2 the container made on its /dev tmpfs is the host's ptmx (the initial devpts): refused by the
+    filesystem check alone, which the plain file does not reach."""
     from conftest import ConsoleSocket
+    bundle.add_capabilities("CAP_MKNOD")
     bundle.args("sleep", "30").write()
     assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0
-    assert berth("exec", container, "sh", "-c", "rm /dev/ptmx && echo fake > /dev/ptmx", root=root).rc == 0
+    plant = "echo fake > /dev/ptmx" if planted == "a-file" else "mknod /dev/ptmx c 5 2"
+    assert berth("exec", container, "sh", "-c", f"rm /dev/ptmx && {plant}", root=root).rc == 0
     sock = ConsoleSocket(tmp_path / "console.sock")
     r = berth("exec", "-t", "-d", "--console-socket", sock.path, container, "true", root=root)
     assert r.rc != 0
