@@ -11,6 +11,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import time
 import uuid
 
 import pytest
@@ -36,7 +37,17 @@ def user():
         sub = next(line for line in f if line.startswith(USER + ":"))
     yield {"uid": pw.pw_uid, "gid": pw.pw_gid, "subuid": int(sub.split(":")[1]), "subsize": int(sub.split(":")[2])}
     if created:
+        # Its last container may still be exiting (userdel refuses while the user has a process): wait, and
+        # name any process that outlives that as the leak it is.
+        deadline = time.monotonic() + 10
+        while subprocess.run(["pgrep", "-u", USER], capture_output=True).returncode == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = subprocess.run(["ps", "-u", USER, "-o", "pid=,stat=,args="], capture_output=True, text=True).stdout
+        if left.strip():
+            subprocess.run(["pkill", "-KILL", "-u", USER])
+            time.sleep(0.2)
         subprocess.run(["userdel", USER], check=True)
+        assert not left.strip(), f"processes of {USER} outlived the tests: {left}"
 
 
 @pytest.fixture
