@@ -103,8 +103,10 @@ int signal_parse(const char *name)
 		long off = 0;
 		if (*rest) {
 			char *end = NULL;
+			errno = 0;
 			off = strtol(rest, &end, 10);
-			if (*end || (min && off < 0) || (!min && off > 0))
+			/* Bounded before the sum: "RTMIN+99999999999999999999" saturated strtol and overflowed it. */
+			if (errno || *end || (min && off < 0) || (!min && off > 0) || off > 64 || off < -64)
 				return -EINVAL;
 		}
 		long n = (min ? SIGRTMIN : SIGRTMAX) + off;
