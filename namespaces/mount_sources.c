@@ -15,14 +15,7 @@ bool mount_source_from_berth(const struct oci_mount *m)
 {
 	if (idmap_mount_wanted(m))
 		return true; /* idmap_mount_make refuses what cannot be idmapped */
-	if (!m->source)
-		return false;
-	if (m->type && strcmp(m->type, "bind") == 0)
-		return true;
-	for (size_t i = 0; i < m->options.len; i++)
-		if (strcmp(m->options.items[i], "bind") == 0 || strcmp(m->options.items[i], "rbind") == 0)
-			return true;
-	return false;
+	return m->source && mount_is_bind(m);
 }
 
 size_t mount_sources_count(const struct oci_config *c)

@@ -215,6 +215,16 @@ int mount_bind_fd(int srcfd, int dstfd, bool recursive, unsigned long flags)
 	return tree < 0 ? tree : mount_attach(tree, dstfd);
 }
 
+bool mount_is_bind(const struct oci_mount *m)
+{
+	if (m->type && strcmp(m->type, "bind") == 0)
+		return true;
+	for (size_t i = 0; i < m->options.len; i++)
+		if (strcmp(m->options.items[i], "bind") == 0 || strcmp(m->options.items[i], "rbind") == 0)
+			return true;
+	return false;
+}
+
 int mount_open_bind_source(int bundlefd, const char *source)
 {
 	/* runtime-spec: a relative bind source is relative to the bundle. */

@@ -51,6 +51,9 @@ int mount_bind_fd(int srcfd, int dstfd, bool recursive, unsigned long flags);
 /* A detached clone of srcfd's mount (tree) with flags set: an fd to attach, or -errno. */
 int mount_clone_tree(int srcfd, bool recursive, unsigned long flags);
 
+/* Whether mount m is a bind: type "bind", or a bind/rbind option (what mount_options_parse calls bind). */
+bool mount_is_bind(const struct oci_mount *m);
+
 /* O_PATH fd of a bind source (relative ones from the bundle), or -errno. */
 int mount_open_bind_source(int bundlefd, const char *source);
 

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "namespaces/mounts.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 
@@ -44,16 +45,6 @@ __attribute__((format(printf, 2, 3))) static void add(struct criu_argv *a, const
 	a->items[++a->len] = NULL;
 }
 
-static bool is_bind(const struct oci_mount *m)
-{
-	if (m->type && strcmp(m->type, "bind") == 0)
-		return true;
-	for (size_t i = 0; i < m->options.len; i++)
-		if (strcmp(m->options.items[i], "bind") == 0 || strcmp(m->options.items[i], "rbind") == 0)
-			return true;
-	return false;
-}
-
 /*
  * berth masks a file with a bind of the host's /dev/null and a directory with
  * a tmpfs: only the first is an external mount. Decided the same way at dump
@@ -82,7 +73,7 @@ static void add_external_mounts(struct criu_argv *a, const struct oci_config *co
 {
 	for (size_t i = 0; i < config->mounts.len; i++) {
 		const struct oci_mount *m = &config->mounts.items[i];
-		if (!is_bind(m) || !m->source)
+		if (!mount_is_bind(m) || !m->source)
 			continue;
 		add(a, "--external");
 		if (!restore)

@@ -38,13 +38,8 @@ static bool dev_is_bind_mounted(const struct oci_config *c)
 {
 	for (size_t i = 0; i < c->mounts.len; i++) {
 		const struct oci_mount *m = &c->mounts.items[i];
-		if (strcmp(m->destination, "/dev") != 0)
-			continue;
-		if (m->type && strcmp(m->type, "bind") == 0)
+		if (strcmp(m->destination, "/dev") == 0 && mount_is_bind(m))
 			return true;
-		for (size_t j = 0; j < m->options.len; j++)
-			if (strcmp(m->options.items[j], "bind") == 0 || strcmp(m->options.items[j], "rbind") == 0)
-				return true;
 	}
 	return false;
 }
@@ -99,8 +94,8 @@ static bool asks_berth_now(const struct oci_config *c)
 static int receive_mount_sources(const struct init_context *ctx, int **ret_fds, berth_error **err)
 {
 	*ret_fds = NULL;
-	size_t n = mount_sources_count(ctx->config);
-	if (!ctx->sources_from_berth || n == 0)
+	size_t n = ctx->sources_from_berth ? mount_sources_count(ctx->config) : 0;
+	if (n == 0)
 		return 0;
 	int *fds = malloc(n * sizeof(*fds));
 	if (!fds)
@@ -149,8 +144,9 @@ static int setup_rootfs(const struct init_context *ctx, int state_fd, berth_erro
 	 */
 	_cleanup_close_ int bundlefd = -1;
 	for (size_t i = 0; i < c->mounts.len && bundlefd < 0 && !ctx->sources_from_berth; i++)
-		if (mount_source_from_berth(&c->mounts.items[i]) && c->mounts.items[i].source &&
-		    c->mounts.items[i].source[0] != '/' && (bundlefd = open(ctx->bundle, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		if (c->mounts.items[i].source && c->mounts.items[i].source[0] != '/' &&
+		    mount_source_from_berth(&c->mounts.items[i]) &&
+		    (bundlefd = open(ctx->bundle, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 			return error_errno(err, errno, "open the bundle \"%s\" for relative mount sources", ctx->bundle);
 	struct mount_context mc = {
 		.rootfd = rootfd,

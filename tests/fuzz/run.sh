@@ -13,6 +13,16 @@ fi
 log=$(mktemp)
 status=0
 cases=""
+# record NAME RC: one JUnit case; a failure shows the end of the log.
+record() {
+  if [ "$2" -eq 0 ]; then
+    cases="$cases<testcase classname=\"fuzz\" name=\"$1\"/>"
+  else
+    tail -n 60 "$log" >&2
+    cases="$cases<testcase classname=\"fuzz\" name=\"$1\"><failure message=\"exit $2\"/></testcase>"
+    status=1
+  fi
+}
 if ! ninja -C build-fuzz tests/fuzz-config tests/fuzz-parsers >"$log" 2>&1; then
   tail -n 40 "$log" >&2
   cases="<testcase classname=\"fuzz\" name=\"build\"><failure message=\"fuzz targets failed to build\"/></testcase>"
@@ -30,25 +40,13 @@ else
     if [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ]; then
       rc=0
       ./build-fuzz/tests/fuzz-$target -runs=1 "$regressions"/* >"$log" 2>&1 || rc=$?
-      if [ "$rc" -eq 0 ]; then
-        cases="$cases<testcase classname=\"fuzz\" name=\"${target}_regressions\"/>"
-      else
-        tail -n 60 "$log" >&2
-        cases="$cases<testcase classname=\"fuzz\" name=\"${target}_regressions\"><failure message=\"exit $rc\"/></testcase>"
-        status=1
-      fi
+      record "${target}_regressions" "$rc"
     fi
     rc=0
     ./build-fuzz/tests/fuzz-$target -max_total_time="$time" -timeout=10 -rss_limit_mb=2048 \
       -artifact_prefix=build-fuzz/artifacts/$target- -print_final_stats=1 "$work" "$seeds" >"$log" 2>&1 || rc=$?
     tail -n 3 "$log"
-    if [ "$rc" -eq 0 ]; then
-      cases="$cases<testcase classname=\"fuzz\" name=\"${target}_${time}s\"/>"
-    else
-      tail -n 60 "$log" >&2
-      cases="$cases<testcase classname=\"fuzz\" name=\"${target}_${time}s\"><failure message=\"exit $rc\"/></testcase>"
-      status=1
-    fi
+    record "${target}_${time}s" "$rc"
   done
 fi
 [ -z "$report" ] || printf '<testsuite name="fuzz">%s</testsuite>\n' "$cases" >"$report"

@@ -14,15 +14,7 @@ import tempfile
 import pytest
 
 from conftest import berth, run
-from test_idmap import idmap_unsupported_reason
-
-USERNS = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-
-
-def in_user_namespace(bundle):
-    bundle.config["linux"]["namespaces"].append({"type": "user"})
-    bundle.config["linux"]["uidMappings"] = USERNS
-    bundle.config["linux"]["gidMappings"] = USERNS
+from test_idmap import idmap_unsupported_reason, in_user_namespace
 
 
 @pytest.fixture
