@@ -87,3 +87,16 @@ def test_a_host_read_only_mount_stays_read_only(public_bundle, root, cid, host_r
     assert not (host_read_only / "written").exists(), r
     opts = r.out.split()[3].split(",")
     assert "ro" in opts and "nosuid" in opts, r
+
+
+def test_a_missing_source_is_named_and_leaves_nothing(public_bundle, root, cid, tmp_path):
+    # The error of the open berth makes in the init's mount namespace: named as the init's own open was.
+    from conftest import assert_nothing_left
+    in_user_namespace(public_bundle)
+    missing = tmp_path / "no-such-dir"
+    public_bundle.config["mounts"].append({"destination": "/work", "type": "bind", "source": str(missing),
+                                           "options": ["rbind"]})
+    r = run(public_bundle, root, cid, "true")
+    assert r.rc == 1, r
+    assert r.err == f'berth: run "{cid}": mount "{missing}" on "/work": source: No such file or directory\n', r
+    assert_nothing_left(root, cid, public_bundle.path)
