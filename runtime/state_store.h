@@ -43,7 +43,8 @@ enum oci_status container_status(const struct container *c);
 
 /*
  * Read the OOM kills from the container's memory cgroup and, if there are
- * new ones, record them in state.json (the caller holds the lock). Returns the total.
+ * new ones, record them in state.json, re-read under the directory's lock so
+ * that a change another berth saved since c was loaded stays. Returns the total.
  */
 uint64_t container_record_oom(struct container *c);
 
