@@ -1,11 +1,14 @@
 #include "runtime/clone.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* The init's deepest call chains (hooks, path resolution, error text) use a few tens of KiB; only touched pages cost. */
@@ -95,7 +98,8 @@ pid_t clone_into(unsigned long flags, int cgroup_fd, int *ret_pidfd, bool *ret_b
 	struct clone_args args = {
 		.flags = flags | CLONE_PIDFD,
 		.pidfd = (uint64_t) (uintptr_t) ret_pidfd,
-		.exit_signal = SIGCHLD,
+		/* clone3 wants none with CLONE_PARENT: the child then signals as its creator would (SIGCHLD here). */
+		.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD,
 	};
 	return clone_with(&args, cgroup_fd, NULL, NULL, ret_born_in_cgroup);
 }
@@ -133,4 +137,65 @@ pid_t clone_shared(unsigned long flags, int cgroup_fd, const struct child_stack 
 		.stack_size = stack->size - GUARD_SIZE,
 	};
 	return clone_with(&args, cgroup_fd, fn, arg, ret_born_in_cgroup);
+}
+
+struct helper_reply {
+	pid_t pid;
+	int pidfd;
+	int error;
+	bool born_in_cgroup;
+	char msg[240];
+};
+
+pid_t clone_after(int (*prepare)(void *arg, char *msg, size_t len), void *arg, unsigned long flags, int cgroup_fd,
+		  int *ret_pidfd, bool *ret_born_in_cgroup, char *msg, size_t len)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	/* Its own memory and fs (setns into a user namespace wants both unshared), berth's fd table. */
+	struct clone_args args = { .flags = CLONE_FILES, .exit_signal = SIGCHLD };
+	pid_t helper = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+	if (helper < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		errno = e;
+		return -1;
+	}
+	if (helper == 0) {
+		struct helper_reply rep = { .pid = -1, .pidfd = -1 };
+		if (prepare(arg, rep.msg, sizeof(rep.msg)) < 0)
+			rep.error = errno ? errno : EINVAL;
+		else {
+			pid_t pid = clone_into(flags | CLONE_PARENT, cgroup_fd, &rep.pidfd, &rep.born_in_cgroup);
+			if (pid == 0)
+				return 0;
+			rep.pid = pid;
+			rep.error = pid < 0 ? errno : 0;
+		}
+		/* The table is berth's: nothing is closed here, and the reply waits in the pipe for berth. */
+		ssize_t n = write(p[1], &rep, sizeof(rep));
+		_exit(n == (ssize_t) sizeof(rep) ? 0 : 1);
+	}
+	/* Reaped first: the write end stays open in the shared table, so a read could wait for ever. */
+	int status = 0;
+	while (waitpid(helper, &status, __WALL) < 0 && errno == EINTR)
+		;
+	struct helper_reply rep = { .pid = -1, .pidfd = -1, .error = EPIPE };
+	int flags_nb = fcntl(p[0], F_GETFL);
+	(void) fcntl(p[0], F_SETFL, flags_nb | O_NONBLOCK);
+	if (read(p[0], &rep, sizeof(rep)) != (ssize_t) sizeof(rep))
+		rep = (struct helper_reply){ .pid = -1, .pidfd = -1, .error = EPIPE };
+	close(p[0]);
+	close(p[1]);
+	rep.msg[sizeof(rep.msg) - 1] = '\0';
+	snprintf(msg, len, "%s", rep.msg);
+	if (rep.pid < 0) {
+		errno = rep.error;
+		return -1;
+	}
+	*ret_pidfd = rep.pidfd;
+	*ret_born_in_cgroup = rep.born_in_cgroup;
+	return rep.pid;
 }

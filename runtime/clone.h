@@ -32,3 +32,14 @@ void child_stack_free(struct child_stack *s);
  */
 pid_t clone_shared(unsigned long flags, int cgroup_fd, const struct child_stack *stack, void (*fn)(void *), void *arg,
 		   int *ret_pidfd, bool *ret_born_in_cgroup);
+
+/*
+ * Like clone_into, but the child is cloned by a helper that first runs
+ * prepare(arg) (joining namespaces, unsharing the pid namespace for its
+ * children) and exits: the child is still berth's own (CLONE_PARENT) and its
+ * pidfd is in berth's fd table (the helper shares it), while what the helper
+ * joined, berth never did. The child returns 0 on a copy of the helper's memory.
+ * On failure -1 with errno; prepare's words, if it failed, are in msg.
+ */
+pid_t clone_after(int (*prepare)(void *arg, char *msg, size_t len), void *arg, unsigned long flags, int cgroup_fd,
+		  int *ret_pidfd, bool *ret_born_in_cgroup, char *msg, size_t len);

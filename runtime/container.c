@@ -303,6 +303,25 @@ static int serve_init(struct container *c, const struct oci_config *config, cons
 	}
 }
 
+/* clone_after's helper: the namespaces joined by path (the user namespace last), then a pid namespace of the joined one. */
+static int join_then_new_pid(void *arg, char *msg, size_t len)
+{
+	const struct namespace_plan *ns = arg;
+	_cleanup_error_ berth_error *e = NULL;
+	if (namespace_join_all(ns, &e) < 0) {
+		snprintf(msg, len, "%s", e->message);
+		errno = e->code;
+		return -1;
+	}
+	if (unshare(CLONE_NEWPID) < 0) {
+		int code = errno;
+		snprintf(msg, len, "create the pid namespace in the joined user namespace: %s", strerror(code));
+		errno = code;
+		return -1;
+	}
+	return 0;
+}
+
 int container_create(const struct create_options *o, struct created_container *ret, berth_error **err)
 {
 	_cleanup_free_ char *state_json = NULL;
@@ -382,17 +401,15 @@ int container_create(const struct create_options *o, struct created_container *r
 	};
 	/* The cgroup namespace is made by the init once it is in its cgroup; the time namespace cannot be cloned into. */
 	unsigned long flags = ns.new_flags & ~(unsigned long) (CLONE_NEWCGROUP | CLONE_NEWTIME);
+	/*
+	 * Joining a user namespace: what is new must belong to it, so the init
+	 * makes it after the join (unshare). A new pid namespace applies to
+	 * children only: a helper joins them all and unshares it, then clones the
+	 * init (containerd 2 runs a user-namespaced pod this way).
+	 */
+	bool via_helper = false;
 	if (ns.join_fds[OCI_NS_USER] >= 0) {
-		/*
-		 * Joining a user namespace: what is new must belong to it, so the init
-		 * makes it after the join (unshare). A pid namespace would need one
-		 * more fork for that, which berth does not do yet.
-		 */
-		if (ns.new_flags & CLONE_NEWPID) {
-			r = error_new(err, ENOTSUP, "%s: linux.namespaces: joining a user namespace by path while creating "
-				      "a new pid namespace is not supported; join the pid namespace too", label);
-			goto fail;
-		}
+		via_helper = (ns.new_flags & CLONE_NEWPID) != 0;
 		flags = 0;
 	}
 	/* The time and pid namespaces for children are the container's only for this clone. */
@@ -416,7 +433,8 @@ int container_create(const struct create_options *o, struct created_container *r
 		goto fail;
 	}
 	/* A task cannot share its memory with one in another time namespace (the vDSO's clock data differs). */
-	hold->shared = clone_shared_supported() && ns.join_fds[OCI_NS_TIME] < 0 && !(ns.new_flags & CLONE_NEWTIME);
+	hold->shared = clone_shared_supported() && ns.join_fds[OCI_NS_TIME] < 0 && !(ns.new_flags & CLONE_NEWTIME) &&
+		       !via_helper;
 	if (hold->shared) {
 		hold->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
 		size_t len = 0;
@@ -431,14 +449,20 @@ int container_create(const struct create_options *o, struct created_container *r
 	}
 	cgroup_fd = cgroup_set_open_v2(&cgroups);
 	bool born_in_cgroup = false;
-	pid_t pid = hold->shared ? clone_shared(flags, cgroup_fd, &hold->stack, init_entry, &ctx, &pidfd, &born_in_cgroup)
-				 : clone_into(flags, cgroup_fd, &pidfd, &born_in_cgroup);
+	char helper_msg[240] = "";
+	pid_t pid = via_helper	  ? clone_after(join_then_new_pid, &ns, flags, cgroup_fd, &pidfd, &born_in_cgroup,
+						helper_msg, sizeof(helper_msg))
+		    : hold->shared ? clone_shared(flags, cgroup_fd, &hold->stack, init_entry, &ctx, &pidfd, &born_in_cgroup)
+				   : clone_into(flags, cgroup_fd, &pidfd, &born_in_cgroup);
 	int clone_errno = errno;
-	if (pid == 0)
+	if (pid == 0) {
+		ctx.namespaces_joined = via_helper;
 		init_main(&ctx);
+	}
 	namespace_children_restore(&saved);
 	if (pid < 0) {
-		r = error_errno(err, clone_errno, "clone the container init");
+		r = helper_msg[0] ? error_new(err, clone_errno, "%s: %s", label, helper_msg)
+				  : error_errno(err, clone_errno, "clone the container init");
 		goto fail;
 	}
 	close(sv[1]);
@@ -621,6 +645,15 @@ static int signal_init(const struct container *c, int sig)
 	return pidfd < 0 ? pidfd : pidfd_send(pidfd, sig);
 }
 
+/*
+ * runc's words, which clients match: containerd's shim takes "container not
+ * running" from a kill as "already finished" (NotFound), anything else as a failure.
+ */
+static int not_running(const char *id, berth_error **err)
+{
+	return error_new(err, ESRCH, "cannot signal \"%s\": container not running", id);
+}
+
 int container_kill(const char *root, const char *id, int sig, bool all, berth_error **err)
 {
 	struct container c;
@@ -632,11 +665,11 @@ int container_kill(const char *root, const char *id, int sig, bool all, berth_er
 		if (all && status == OCI_STATUS_STOPPED)
 			(void) signal_all(&c, sig); /* leftover processes of a stopped init */
 		container_close(&c);
-		return all ? 0 : error_new(err, ESRCH, "container \"%s\" is not running", id);
+		return all ? 0 : not_running(id, err);
 	}
 	r = all ? signal_all(&c, sig) : signal_init(&c, sig);
 	if (r == -ESRCH && !all)
-		r = error_new(err, ESRCH, "container \"%s\" is not running", id);
+		r = not_running(id, err);
 	else if (r < 0)
 		r = error_errno(err, -r, "kill \"%s\"", id);
 	container_close(&c);

@@ -38,7 +38,7 @@ static int freeze(const char *root, const char *id, bool pause, berth_error **er
 		return r;
 	enum oci_status status = container_status(&c);
 	if (pause && status != OCI_STATUS_RUNNING && status != OCI_STATUS_CREATED)
-		r = error_new(err, EINVAL, "container \"%s\" is not running", id);
+		r = error_new(err, EINVAL, "cannot pause \"%s\": container not running", id);
 	else if (!pause && status != OCI_STATUS_PAUSED)
 		r = error_new(err, EINVAL, "container \"%s\" is not paused", id);
 	else if (set.len == 0)
@@ -69,7 +69,7 @@ int container_update(const char *root, const char *id, const struct oci_resource
 		return r;
 	enum oci_status status = container_status(&c);
 	if (status == OCI_STATUS_STOPPED)
-		r = error_new(err, EINVAL, "container \"%s\" is not running", id);
+		r = error_new(err, EINVAL, "cannot update \"%s\": container not running", id);
 	else if (set.len == 0)
 		r = no_cgroups(id, err);
 	else
@@ -88,7 +88,7 @@ int container_watch_open(const char *root, const char *id, struct cgroup_set *re
 		return r;
 	int pidfd = container_init_pidfd(&c);
 	if (pidfd < 0)
-		r = error_new(err, ESRCH, "container \"%s\" is not running", id);
+		r = error_new(err, ESRCH, "cannot watch \"%s\": container not running", id);
 	else if ((r = cgroup_set_from_maps(&c.state->cgroup_paths, &c.state->cgroup_created, ret_set)) < 0) {
 		close(pidfd);
 		r = error_errno(err, -r, "the cgroups of \"%s\"", id);

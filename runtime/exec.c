@@ -171,7 +171,7 @@ int container_exec(const struct exec_options *o, struct exec_result *ret, berth_
 		goto out;
 	init_pidfd = container_init_pidfd(&c);
 	if (init_pidfd < 0) {
-		r = error_new(err, ESRCH, "container \"%s\" is not running", o->id);
+		r = error_new(err, ESRCH, "cannot exec in \"%s\": container not running", o->id);
 		goto out;
 	}
 	struct exec_child x = { .o = o, .init_pidfd = init_pidfd, .state_fds = { c.dirfd, c.rootfd } };

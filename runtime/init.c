@@ -227,7 +227,7 @@ static int init_setup(const struct init_context *ctx, char ***ret_env, char **re
 		if (r < 0)
 			return r;
 	}
-	r = namespace_join_all(ctx->namespaces, err);
+	r = ctx->namespaces_joined ? 0 : namespace_join_all(ctx->namespaces, err);
 	if (r < 0)
 		return r;
 	if (ctx->namespaces->join_fds[OCI_NS_USER] >= 0) {

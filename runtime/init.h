@@ -31,6 +31,7 @@ struct init_context {
 	bool unprivileged;
 	bool sources_from_berth;          /* bind sources come from berth (SYNC_SOURCES): a user namespace, berth root */
 	bool no_pivot;
+	bool namespaces_joined;           /* the namespaces to join by path were joined before the clone (clone_after) */
 	bool no_new_keyring;
 	int preserve_fds;                 /* fds 3 .. 3+n-1 go to the container (incl. LISTEN_FDS) */
 	char **env;                       /* process.env, plus LISTEN_FDS/LISTEN_PID when passed on */

@@ -450,10 +450,28 @@ def test_joining_a_user_namespace_by_path(public_bundle, root, container, tmp_pa
         lines = text.splitlines()
         assert lines[0] == os.readlink(f"/proc/{pid}/ns/user")
         assert lines[1] == "0" and lines[2].split() == ["0", "100000", "65536"]
-        # A new pid namespace inside a joined user namespace is refused with the reason.
+        # A new pid namespace with a joined user namespace (containerd 2's user-namespaced pods): it must belong
+        # to the joined one, or the init's own /proc mount, and this one, fail; the init is its pid 1.
         bundle.config["linux"]["namespaces"][1] = {"type": "pid"}
-        r = run(bundle, root, container, "true")
-        assert r.rc == 1 and "joining a user namespace by path while creating a new pid namespace" in r.err
+        # (A proc mount in a user namespace needs one fully visible already: nothing masked under /proc.)
+        # With CAP_SYS_ADMIN there, only the user namespace owning the pid namespace may mount its proc.
+        bundle.config["linux"]["maskedPaths"], bundle.config["linux"]["readonlyPaths"] = [], []
+        for kind in ("bounding", "effective", "permitted"):
+            bundle.config["process"]["capabilities"][kind].append("CAP_SYS_ADMIN")
+        lines = out(bundle, root, container, "echo pid=$$; readlink /proc/self/ns/pid; "
+                    "mount -t proc proc /tmp && echo MOUNTED; ls /tmp | grep -c '^[0-9]'; exit 0").split()
+        assert lines[0] == "pid=1" and lines[1] != os.readlink(f"/proc/{pid}/ns/pid"), " ".join(lines)
+        assert lines[2:4] == ["MOUNTED", "3"], " ".join(lines)  # sh, ls, grep: nothing of the host's or the owner's
+        # Its exit status came back above: the init is berth's child, not the helper's that made its pid namespace.
+        bundle.args("sleep", "30").write()
+        assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0
+        try:
+            init = state(root, container)["pid"]
+            assert os.readlink(f"/proc/{init}/ns/user") == os.readlink(f"/proc/{pid}/ns/user")
+            r = berth("exec", container, "sh", "-c", "echo $$; id -u; ls /proc | grep -c '^[0-9]'", root=root)
+            assert r.rc == 0 and r.out.split()[1:] == ["0", "4"], r  # sleep, sh, ls, grep
+        finally:
+            berth("delete", "-f", container, root=root)
     finally:
         berth("delete", "-f", owner, root=root)
 

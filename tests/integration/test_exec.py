@@ -186,7 +186,7 @@ def test_pause_and_resume(root, running, tmp_path):
     r = berth("exec", running, "true", root=root)
     assert r.rc == 255 and "cannot exec in a paused container" in r.err
     r = berth("pause", running, root=root)
-    assert r.rc == 1 and "is not running" in r.err
+    assert r.rc == 1 and "container not running" in r.err
     assert berth("resume", running, root=root).rc == 0
     assert state(root, running)["status"] == "running"
     assert wait_for(lambda: tick.read_text() != frozen)

@@ -99,7 +99,7 @@ def test_kill_signal_spellings(bundle, root, container):
     assert berth("kill", container, "SIGUSR1", root=root).rc == 0
     assert wait_for(lambda: state(root, container)["status"] == "stopped")
     r = berth("kill", container, "9", root=root)
-    assert r.rc == 1 and "is not running" in r.err
+    assert r.rc == 1 and "container not running" in r.err
 
 
 def test_kill_defaults_to_term(bundle, root, container, tmp_path):

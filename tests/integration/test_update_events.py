@@ -123,7 +123,7 @@ def test_events_of_a_stopped_container(bundle, root, container):
     bundle.args("true").write()
     assert berth("run", "--keep", "-b", bundle.path, container, root=root).rc == 0
     r = berth("events", "--stats", container, root=root)
-    assert r.rc == 1 and r.err == f'berth: container "{container}" is not running\n'
+    assert r.rc == 1 and r.err == f'berth: cannot watch "{container}": container not running\n'
     r = berth("events", "--interval", "soon", container, root=root)
     assert r.rc == 1 and "--interval" in r.err
 
