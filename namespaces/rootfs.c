@@ -37,14 +37,47 @@ unsigned long rootfs_propagation_flags(int propagation)
 	}
 }
 
+/*
+ * The mount the rootfs lies in (the rootfs itself if it is a mount point):
+ * made private, so that binding the rootfs, and all berth mounts under it, stay
+ * in this namespace even when "/" is shared with the host's. mount(MS_PRIVATE)
+ * refuses a directory that is not a mount point; the first that takes it is the one.
+ */
+static int make_parent_mount_private(const char *rootfs, berth_error **err)
+{
+	_cleanup_free_ char *path = strdup(rootfs);
+	if (!path)
+		return error_errno(err, ENOMEM, "the rootfs path");
+	for (;;) {
+		if (mount(NULL, path, NULL, MS_PRIVATE, NULL) == 0)
+			return 0;
+		if (errno != EINVAL || strcmp(path, "/") == 0)
+			return error_errno(err, errno, "make the mount of `%s` private", path);
+		char *slash = strrchr(path, '/');
+		if (slash == path)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+}
+
 int rootfs_prepare(const char *rootfs, int propagation, berth_error **err)
 {
 	unsigned long flags = rootfs_propagation_flags(propagation);
-	/* As runc: the host's mounts propagate in, ours never propagate out. */
-	if (!flags || (flags & MS_SHARED))
+	/*
+	 * As runc: the host's mounts propagate in, ours never propagate out; but a
+	 * shared rootfsPropagation (Kubernetes' Bidirectional mounts) keeps "/"
+	 * in the host's peer groups, so a bind of a shared source stays their peer
+	 * and what the container mounts there reaches the host. berth's own mounts
+	 * are under the rootfs, whose mount is then made private first.
+	 */
+	if (!flags)
 		flags = MS_SLAVE | MS_REC;
 	if (mount(NULL, "/", NULL, flags, NULL) < 0)
-		return error_errno(err, errno, "make \"/\" %s", flags & MS_PRIVATE ? "private" : "a slave");
+		return error_errno(err, errno, "make \"/\" %s", flags & MS_PRIVATE ? "private"
+								: flags & MS_SHARED ? "shared" : "a slave");
+	if ((flags & MS_SHARED) && make_parent_mount_private(rootfs, err) < 0)
+		return -EINVAL;
 	/* pivot_root needs the new root to be a mount point. */
 	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return error_errno(err, errno, "bind the rootfs `%s`", rootfs);
@@ -180,14 +213,27 @@ int rootfs_pivot(int rootfd, const char *rootfs, bool no_pivot, berth_error **er
 	if (fchdir(rootfd) < 0)
 		return error_errno(err, errno, "enter the rootfs");
 	if (no_pivot) {
+		/* A shared "/" would carry the move to the host's peers. */
+		if (mount(NULL, "/", NULL, MS_PRIVATE, NULL) < 0)
+			return error_errno(err, errno, "make \"/\" private (--no-pivot)");
 		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
 			return error_errno(err, errno, "move the rootfs to \"/\" (--no-pivot)");
 		if (chroot(".") < 0)
 			return error_errno(err, errno, "chroot into the rootfs (--no-pivot)");
 	} else {
 		/* pivot_root(".", ".") stacks the old root on top of the new; detaching "." drops it. */
+		_cleanup_close_ int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (oldroot < 0)
+			return error_errno(err, errno, "open the old root");
 		if (syscall(SYS_pivot_root, ".", ".") < 0)
 			return error_errno(err, errno, "pivot_root");
+		/*
+		 * The old root may be the host's peer (rootfsPropagation shared): its
+		 * detach must not propagate there. Made a slave through its own fd: a
+		 * mount(2) on "." would find the new root under it.
+		 */
+		if (fchdir(oldroot) < 0 || mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+			return error_errno(err, errno, "make the old root a slave");
 		if (umount2(".", MNT_DETACH) < 0)
 			return error_errno(err, errno, "detach the old root");
 	}

@@ -78,3 +78,35 @@ def test_bind_propagation(bundle, root, container, shared_source, option, propag
         assert int(r.out) == (1 if propagates else 0), (option, r.out)
     finally:
         berth("delete", "-f", container, root=root)
+
+
+def host_mountpoints(text):
+    with open("/proc/self/mountinfo") as f:
+        return [line.split()[4] for line in f if text in line.split()[4]]
+
+
+@pytest.mark.parametrize("propagation", ["rshared", "shared"])
+def test_bidirectional_propagation(bundle, root, container, shared_source, propagation):
+    # Kubernetes' Bidirectional: rootfsPropagation shared and an rshared bind of a shared host directory. What the
+    # container mounts there reaches the host; nothing berth mounts (the rootfs, /proc, /dev...) does.
+    bundle.config["linux"]["rootfsPropagation"] = propagation
+    bundle.config["mounts"].append({"destination": "/s", "type": "bind", "source": str(shared_source),
+                                    "options": ["rbind", "rshared"]})
+    bundle.add_capabilities("CAP_SYS_ADMIN")
+    bundle.args("sh", "-c", "mkdir -p /s/sub && mount -t tmpfs -o size=64k berth-bidi /s/sub && "
+                "echo from-container > /s/sub/f && echo mounted && sleep 60").write()
+    rootfs = bundle.config["root"]["path"]
+    assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0
+    try:
+        for _ in range(100):
+            if host_mountpoints(str(shared_source / "sub")):
+                break
+            time.sleep(0.05)
+        assert host_mountpoints(str(shared_source / "sub")), "the container's mount did not reach the host"
+        assert (shared_source / "sub" / "f").read_text() == "from-container\n"
+        assert host_mountpoints(str(rootfs)) == [], "berth's own mounts propagated to the host"
+    finally:
+        berth("delete", "-f", container, root=root)
+        subprocess.run(["umount", "-l", str(shared_source / "sub")], check=False, capture_output=True)
+    # The old root's detach at pivot_root did not propagate either: the host's mounts are all still there.
+    assert host_mountpoints("/proc") and host_mountpoints(str(shared_source))
