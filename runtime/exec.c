@@ -54,6 +54,9 @@ static int exec_setup(const struct exec_child *x, char ***ret_env, char **ret_ex
 	int r = sync_recv(x->sync_fd, &msg, NULL);
 	if (r < 0 || msg.type != SYNC_GO)
 		return r < 0 ? error_errno(err, -r, "wait for berth") : error_new(err, EPROTO, "unexpected message");
+	r = process_apply_oom_score_adj(p, err);
+	if (r < 0)
+		return r;
 	/* One setns on the init's pidfd joins them all, the user namespace first (Linux >= 5.8). */
 	if (x->join_flags && setns(x->init_pidfd, (int) x->join_flags) < 0)
 		return error_errno(err, errno, "join the container's namespaces");

@@ -227,6 +227,9 @@ static int init_setup(const struct init_context *ctx, char ***ret_env, char **re
 		if (r < 0)
 			return r;
 	}
+	r = process_apply_oom_score_adj(p, err);
+	if (r < 0)
+		return r;
 	r = ctx->namespaces_joined ? 0 : namespace_join_all(ctx->namespaces, err);
 	if (r < 0)
 		return r;
@@ -259,7 +262,6 @@ static int init_setup(const struct init_context *ctx, char ***ret_env, char **re
 		    errno != EPERM)
 			return error_errno(err, errno, "join a new session keyring");
 	}
-	/* oom_score_adj through the host's /proc, before the pivot hides it. */
 	r = process_apply_limits(p, l, err);
 	if (r < 0)
 		return r;

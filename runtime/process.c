@@ -149,6 +149,16 @@ static int apply_memory_policy(const struct oci_memory_policy *m, berth_error **
 	return 0;
 }
 
+int process_apply_oom_score_adj(const struct oci_process *p, berth_error **err)
+{
+	if (!p->oom_score_adj.set)
+		return 0;
+	char value[16];
+	snprintf(value, sizeof(value), "%lld", (long long) p->oom_score_adj.value);
+	int r = write_proc_self("oom_score_adj", value, err);
+	return r < 0 ? error_prefix(err, "process.oomScoreAdj") : 0;
+}
+
 int process_apply_limits(const struct oci_process *p, const struct oci_linux *l, berth_error **err)
 {
 	for (size_t i = 0; i < p->rlimits.len; i++) {
@@ -157,13 +167,6 @@ int process_apply_limits(const struct oci_process *p, const struct oci_linux *l,
 		if (setrlimit(rlimit_resource(rl->type), &lim) < 0)
 			return error_errno(err, errno, "process.rlimits[%zu]: setrlimit(%s, soft %llu, hard %llu)", i, rl->type,
 					   (unsigned long long) lim.rlim_cur, (unsigned long long) lim.rlim_max);
-	}
-	if (p->oom_score_adj.set) {
-		char value[16];
-		snprintf(value, sizeof(value), "%lld", (long long) p->oom_score_adj.value);
-		int r = write_proc_self("oom_score_adj", value, err);
-		if (r < 0)
-			return error_prefix(err, "process.oomScoreAdj");
 	}
 	if (p->io_priority) {
 		int klass = strcmp(p->io_priority->klass, "IOPRIO_CLASS_RT") == 0   ? IOPRIO_CLASS_RT

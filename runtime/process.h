@@ -6,7 +6,13 @@
 #include "oci/config.h"
 #include "util/error.h"
 
-/* rlimits, oomScoreAdj, ioPriority, scheduler, personality, umask: before dropping privileges. */
+/*
+ * oomScoreAdj, while the process still has the host's credentials: once it is root of a user namespace it is
+ * no longer dumpable, its /proc files belong to the host's root, and it may not write them (EACCES).
+ */
+int process_apply_oom_score_adj(const struct oci_process *p, berth_error **err);
+
+/* rlimits, ioPriority, scheduler, personality, umask: before dropping privileges. */
 int process_apply_limits(const struct oci_process *p, const struct oci_linux *l, berth_error **err);
 
 /* apparmorProfile and selinuxLabel, written through a procfs that is checked to be procfs. */

@@ -1,4 +1,5 @@
 """What a container sees from inside: namespaces, the process' attributes, mounts, devices."""
+import json
 import os
 import pathlib
 import platform
@@ -118,6 +119,24 @@ def test_rlimit_above_the_hosts_hard_limit_names_the_cause(bundle, root, cid):
 def test_oom_score_adj(bundle, root, container):
     bundle.config["process"]["oomScoreAdj"] = 500
     assert out(bundle, root, container, "cat /proc/self/oom_score_adj").strip() == "500"
+
+
+def test_oom_score_adj_in_a_user_namespace(public_bundle, root, container):
+    """Root of a user namespace is not dumpable, so its /proc files are the host root's and closed to it: the
+    score is written while the init (and exec's process) still has the host's credentials (CRI's userns pods)."""
+    from conftest import berth, state
+    with_user_namespace(public_bundle)
+    public_bundle.config["process"]["oomScoreAdj"] = 600
+    public_bundle.args("sleep", "30").write()
+    r = berth("run", "-d", "-b", public_bundle.path, container, root=root)
+    assert r.rc == 0, r
+    with open(f"/proc/{state(root, container)['pid']}/oom_score_adj") as f:
+        assert f.read().strip() == "600"
+    process = dict(public_bundle.config["process"], args=["cat", "/proc/self/oom_score_adj"], oomScoreAdj=700)
+    spec = public_bundle.path / "exec.json"
+    spec.write_text(json.dumps(process))
+    r = berth("exec", "--process", spec, container, root=root)
+    assert r.rc == 0 and r.out.strip() == "700", r
 
 
 def test_hostname_domainname(bundle, root, container):
@@ -463,11 +482,15 @@ def test_joining_a_user_namespace_by_path(public_bundle, root, container, tmp_pa
         assert lines[0] == "pid=1" and lines[1] != os.readlink(f"/proc/{pid}/ns/pid"), " ".join(lines)
         assert lines[2:4] == ["MOUNTED", "3"], " ".join(lines)  # sh, ls, grep: nothing of the host's or the owner's
         # Its exit status came back above: the init is berth's child, not the helper's that made its pid namespace.
+        # containerd gives every container an oom_score_adj: written before the init becomes the namespace's root.
+        bundle.config["process"]["oomScoreAdj"] = 600
         bundle.args("sleep", "30").write()
         assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0
         try:
             init = state(root, container)["pid"]
             assert os.readlink(f"/proc/{init}/ns/user") == os.readlink(f"/proc/{pid}/ns/user")
+            with open(f"/proc/{init}/oom_score_adj") as f:
+                assert f.read().strip() == "600"
             r = berth("exec", container, "sh", "-c", "echo $$; id -u; ls /proc | grep -c '^[0-9]'", root=root)
             assert r.rc == 0 and r.out.split()[1:] == ["0", "4"], r  # sleep, sh, ls, grep
         finally:
