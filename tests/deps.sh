@@ -4,7 +4,7 @@ set -eu
 packages="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
   libseccomp-dev libcap-dev libyajl-dev libmnl-dev libcriterion-dev libsystemd-dev
   python3 python3-pytest python3-jsonschema busybox-static runc jq git iproute2 util-linux uidmap passwd strace procps containerd
-  podman conmon catatonit netavark aardvark-dns criu scdoc debhelper dpkg-dev fakeroot bash-completion qemu-system-x86"
+  podman conmon catatonit netavark aardvark-dns criu skopeo containernetworking-plugins iptables scdoc debhelper dpkg-dev fakeroot bash-completion qemu-system-x86"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -24,6 +24,17 @@ if [ ! -x "$docker_dir/usr/sbin/dockerd" ]; then
   (cd "$tmp" && apt-get download -qq docker.io 2>/dev/null || { apt-get update -qq && apt-get download -qq docker.io; }) \
     && mkdir -p "$docker_dir" && dpkg-deb -x "$tmp"/docker.io_*.deb "$docker_dir" \
     || { echo "deps: docker.io could not be fetched" >&2; [ "${CI:-}" != true ] || exit 1; }
+  rm -rf "$tmp"
+fi
+
+# The registry tests/cri pulls its images from, unpacked from Debian's docker-registry for the same reason:
+# installing it would start a host-wide registry on port 5000. tests/cri runs one in its own netns.
+registry_dir="$(dirname "$0")/../build/docker-registry"
+if [ ! -x "$registry_dir/usr/bin/docker-registry" ]; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -qq docker-registry 2>/dev/null || { apt-get update -qq && apt-get download -qq docker-registry; }) \
+    && mkdir -p "$registry_dir" && dpkg-deb -x "$tmp"/docker-registry_*.deb "$registry_dir" \
+    || { echo "deps: docker-registry could not be fetched" >&2; [ "${CI:-}" != true ] || exit 1; }
   rm -rf "$tmp"
 fi
 

@@ -9,6 +9,11 @@ results="$top/build/test-results"
 
 sh tests/deps.sh
 sh tests/build.sh build
+# containerd 2, runc 1.5 and cri-tools from their Go modules (cached under build/gotools by version).
+sh tests/gotools.sh
+echo "== versions: $(./build/berth --version | head -1); $(build/gotools/runc-*/runc --version | head -1);" \
+  "containerd $(build/gotools/containerd-*/containerd --version | awk '{print $3}');" \
+  "$(build/gotools/cri-tools-*/crictl --version); containerd (Debian) $(containerd --version | awk '{print $3}')"
 rm -rf "$results" && mkdir -p "$results"
 
 status=0
@@ -44,6 +49,11 @@ echo "== the systemd cgroup driver (the VM again, systemd as PID 1)"
 echo "== clients (containerd, podman, docker with berth as their runtime)"
 BERTH="$top/build/berth" /usr/bin/python3 -m pytest -q -p no:cacheprovider -o junit_suite_name=clients \
   --junitxml="$results/clients.xml" tests/clients || status=1
+
+echo "== cri (a Kubernetes node without a kubelet: containerd 2 with CRI, critest on berth and runc 1.5, crictl scenarios)"
+BERTH="$top/build/berth" /usr/bin/python3 -m pytest -q -p no:cacheprovider -o junit_suite_name=cri \
+  --junitxml="$results/cri.xml" tests/cri || status=1
+for f in "$results"/critest-*.txt; do [ -f "$f" ] && head -1 "$f"; done
 
 echo "== packaging (a .deb built with dpkg-buildpackage)"
 /usr/bin/python3 -m pytest -q -p no:cacheprovider -o junit_suite_name=package \

@@ -10,10 +10,9 @@ import uuid
 
 import pytest
 
-import oci_image
-
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from needs import missing  # noqa: E402
+import oci_image  # noqa: E402
 
 BERTH = os.path.abspath(os.environ.get("BERTH") or os.path.join(os.path.dirname(__file__), "..", "..", "build", "berth"))
 IMAGE = "localhost/berth-busybox:latest"
