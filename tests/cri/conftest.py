@@ -248,7 +248,7 @@ class Node:
         return r
 
     def json(self, *args):
-        return json.loads(self.crictl(*args, "-o", "json", check=True).stdout)
+        return json.loads(self.crictl(args[0], "-o", "json", *args[1:], check=True).stdout)
 
 
 def unmount_under(base):
