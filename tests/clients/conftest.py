@@ -1,4 +1,5 @@
-"""A private containerd (own root, state, sockets; CRI off) with a busybox image, for berth as its runtime."""
+"""Private containerds (Debian's 1.6 and a built 2.4; own root, state, sockets; CRI off), podman and dockerd, with a
+busybox image, for berth as their runtime."""
 import json
 import os
 import shutil
@@ -37,15 +38,28 @@ def unmount_under(base):
         subprocess.run(["umount", "-l", m], check=False)
 
 
+CONTAINERD_2 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "gotools",
+                            "containerd-v2.4.2")
+
+
 class Containerd:
-    def __init__(self, base):
+    def __init__(self, base, bindir, namespace):
         self.base = base
         self.address = os.path.join(base, "containerd.sock")
         self.opt = os.path.join(base, "opt")
+        self.namespace = namespace
+        # Debian's 1.6 from PATH, or the 2.x tests/gotools.sh built (its shim first on the daemon's PATH).
+        self.bindir = bindir
+        self.path = (bindir + ":" if bindir else "") + "/usr/sbin:/usr/bin:/sbin:/bin"
+
+    def prefix(self):
+        """ctr on this daemon, in its namespace."""
+        return [os.path.join(self.bindir, "ctr") if self.bindir else "ctr", "--address", self.address,
+                "-n", self.namespace]
 
     def ctr(self, *args, timeout=30, input=None, runtime=True):
-        """ctr in namespace "berth"; `run` gets berth as its runc binary."""
-        argv = ["ctr", "--address", self.address, "-n", NAMESPACE] + [str(a) for a in args]
+        """ctr in this daemon's namespace; `run` gets berth as its runc binary."""
+        argv = self.prefix() + [str(a) for a in args]
         if runtime and len(args) > 0 and args[0] == "run":
             argv[5:6] = ["run", "--runc-binary", BERTH]
         # ctr forwards SIGTERM to the container: a hard deadline keeps a test bounded.
@@ -53,10 +67,9 @@ class Containerd:
                               input=input, stdin=None if input is not None else subprocess.DEVNULL)
 
 
-@pytest.fixture(scope="session")
-def containerd():
-    if not shutil.which("containerd") or not shutil.which("ctr"):
-        missing("containerd is not installed")
+def run_containerd(bindir):
+    """A private containerd with the busybox image, removed with all it made when the generator closes."""
+    namespace = NAMESPACE + ("-v2" if bindir else "")
     base = tempfile.mkdtemp(prefix="berth-ctd-", dir="/tmp")
     os.makedirs(os.path.join(base, "opt", "bin"))
     # `ctr container create` + `task start` run "runc" from containerd's opt bin dir: that is berth.
@@ -73,13 +86,13 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [plugins."io.containerd.internal.v1.opt"]
   path = "{base}/opt"
 """)
+    c = Containerd(base, bindir, namespace)
     log = open(os.path.join(base, "containerd.log"), "w")
-    daemon = subprocess.Popen(["containerd", "--config", os.path.join(base, "config.toml")], stdout=log,
-                              stderr=subprocess.STDOUT, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
-                              close_fds=True, start_new_session=True)
-    c = Containerd(base)
-    for _ in range(100):
-        if os.path.exists(c.address):
+    daemon = subprocess.Popen([os.path.join(bindir, "containerd") if bindir else "containerd", "--config",
+                               os.path.join(base, "config.toml")], stdout=log,
+                              stderr=subprocess.STDOUT, env={"PATH": c.path}, close_fds=True, start_new_session=True)
+    for _ in range(200):
+        if os.path.exists(c.address) and c.ctr("version", runtime=False).returncode == 0:
             break
         time.sleep(0.05)
     archive = os.path.join(base, "image.tar")
@@ -97,12 +110,34 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
     log.close()
     shutil.rmtree(base, ignore_errors=True)
     # The shim's state root for this namespace (berth's --root): empty by now, and ours.
-    shutil.rmtree(f"/run/containerd/runc/{NAMESPACE}", ignore_errors=True)
+    shutil.rmtree(f"/run/containerd/runc/{namespace}", ignore_errors=True)
     # The namespace's parent cgroup was made for these tests (by the first container): remove it.
     for hierarchy in os.listdir("/sys/fs/cgroup"):
-        for parent in (os.path.join("/sys/fs/cgroup", hierarchy, NAMESPACE),):
-            if os.path.isdir(parent):
-                os.rmdir(parent)
+        parent = os.path.join("/sys/fs/cgroup", hierarchy, namespace)
+        if os.path.isdir(parent):
+            os.rmdir(parent)
+
+
+@pytest.fixture(scope="session")
+def containerd16():
+    """Debian's containerd 1.6."""
+    if not shutil.which("containerd") or not shutil.which("ctr"):
+        missing("containerd is not installed")
+    yield from run_containerd(None)
+
+
+@pytest.fixture(scope="session")
+def containerd(containerd16):
+    """The containerd the Docker fixture runs on (Debian's dockerd 20.10 speaks to 1.6)."""
+    return containerd16
+
+
+@pytest.fixture(scope="session")
+def containerd2():
+    """containerd 2.4, built by tests/gotools.sh."""
+    if not os.access(os.path.join(CONTAINERD_2, "containerd-shim-runc-v2"), os.X_OK):
+        missing("containerd v2.4.2 is not built (tests/gotools.sh builds it)")
+    yield from run_containerd(os.path.abspath(CONTAINERD_2))
 
 
 @pytest.fixture

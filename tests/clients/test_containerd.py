@@ -1,13 +1,24 @@
-"""containerd 1.6 (runc v2 shim) running its workloads on berth, driven with ctr."""
+"""containerd 1.6 (Debian's) and 2.4 (built from its module), runc v2 shim, running their workloads on berth,
+driven with ctr."""
 import os
+import shlex
 import shutil
 import subprocess
 import time
 
 import pytest
 
-from conftest import BERTH, IMAGE, NAMESPACE
+from conftest import BERTH, IMAGE
 from needs import tools
+
+
+@pytest.fixture(scope="session", params=["1.6", "2.4"])
+def containerd(request):
+    """Every test here runs on both: Debian's containerd 1.6 and containerd 2.4."""
+    c = request.getfixturevalue("containerd16" if request.param == "1.6" else "containerd2")
+    server = c.ctr("version", runtime=False).stdout.split("Server:")[-1]
+    assert f"Version:  v{request.param}" in server or f"Version:  {request.param}" in server, server
+    return c
 
 
 def test_run_exit_codes(containerd, name):
@@ -26,8 +37,7 @@ def test_output_stdin_and_fds(containerd, name):
 
 
 def test_sigkill_gives_137(containerd, name):
-    argv = ["ctr", "--address", containerd.address, "-n", NAMESPACE, "run", "--rm", "--runc-binary", BERTH, IMAGE, name,
-            "sh", "-c", "echo ready; sleep 60"]
+    argv = containerd.prefix() + ["run", "--rm", "--runc-binary", BERTH, IMAGE, name, "sh", "-c", "echo ready; sleep 60"]
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
     assert p.stdout.readline().strip() == "ready"
     assert containerd.ctr("task", "kill", "-s", "SIGKILL", name, runtime=False).returncode == 0
@@ -70,7 +80,7 @@ def test_errors_reach_the_user_through_log_json(containerd, name):
 
 @tools("script")
 def test_tty(containerd, name):
-    cmd = f"ctr --address {containerd.address} -n {NAMESPACE} run --rm -t --runc-binary {BERTH} {IMAGE} {name} tty"
+    cmd = f"{shlex.join(containerd.prefix())} run --rm -t --runc-binary {BERTH} {IMAGE} {name} tty"
     r = subprocess.run(["timeout", "-k", "5", "30", "script", "-qec", cmd, "/dev/null"], capture_output=True,
                        text=True, stdin=subprocess.DEVNULL)
     assert r.returncode == 0, r
@@ -81,7 +91,7 @@ def test_tty(containerd, name):
 def test_task_exec_with_a_tty(containerd, name):
     assert containerd.ctr("run", "-d", IMAGE, name, "sleep", "60").returncode == 0
     try:
-        cmd = f"ctr --address {containerd.address} -n {NAMESPACE} task exec -t --exec-id t1 {name} sh -c 'tty; exit 6'"
+        cmd = f"{shlex.join(containerd.prefix())} task exec -t --exec-id t1 {name} sh -c 'tty; exit 6'"
         r = subprocess.run(["timeout", "-k", "5", "30", "script", "-qec", cmd, "/dev/null"], capture_output=True,
                            text=True, stdin=subprocess.DEVNULL)
         assert "/dev/pts/" in r.stdout, r
@@ -95,7 +105,7 @@ def test_task_exec_with_a_tty(containerd, name):
 
 def test_nothing_is_left_by_berth(containerd):
     # After the tests above (each removes its container), the shim's berth root holds no container.
-    r = subprocess.run([BERTH, "--root", f"/run/containerd/runc/{NAMESPACE}", "list", "-q"], capture_output=True,
+    r = subprocess.run([BERTH, "--root", f"/run/containerd/runc/{containerd.namespace}", "list", "-q"], capture_output=True,
                        text=True)
     assert r.stdout.split() == [], r
 
