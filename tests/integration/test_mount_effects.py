@@ -98,8 +98,9 @@ def test_bidirectional_propagation(bundle, root, container, shared_source, propa
     rootfs = bundle.config["root"]["path"]
     assert berth("run", "-d", "-b", bundle.path, container, root=root).rc == 0
     try:
-        for _ in range(100):
-            if host_mountpoints(str(shared_source / "sub")):
+        # The mount appears before the container has written into it: wait for the file too.
+        for _ in range(200):
+            if host_mountpoints(str(shared_source / "sub")) and (shared_source / "sub" / "f").exists():
                 break
             time.sleep(0.05)
         assert host_mountpoints(str(shared_source / "sub")), "the container's mount did not reach the host"
