@@ -162,6 +162,37 @@ static int append_annotation(sd_bus_message *m, const char *name, const char *va
 	return sd.append(m, "(sv)", name, "s", value);
 }
 
+/* A limit as systemd takes it: -1 (unlimited, as update gives it) is systemd's infinity. */
+static uint64_t limit_value(int64_t v)
+{
+	return v < 0 ? UINT64_MAX : (uint64_t) v;
+}
+
+/*
+ * The limits systemd knows, as unit properties, so a daemon-reload (which has systemd write them to the cgroup
+ * again) keeps them; berth writes every limit to the cgroup as well. Only those res sets: at start, the
+ * config's; on update, the new ones.
+ */
+static int append_limits(sd_bus_message *m, const struct oci_resources *res)
+{
+	int r = 0;
+	if (!res)
+		return 0;
+	if (res->memory && res->memory->limit.set && res->memory->limit.value != 0)
+		r = sd.append(m, "(sv)", "MemoryMax", "t", limit_value(res->memory->limit.value));
+	if (r >= 0 && res->pids && res->pids->limit.set && res->pids->limit.value != 0)
+		r = sd.append(m, "(sv)", "TasksMax", "t", limit_value(res->pids->limit.value));
+	if (r >= 0 && res->cpu && res->cpu->shares.set && res->cpu->shares.value)
+		r = sd.append(m, "(sv)", "CPUWeight", "t", (uint64_t) cgroup_shares_to_weight(res->cpu->shares.value));
+	if (r >= 0 && res->cpu && res->cpu->quota.set && res->cpu->quota.value != 0) {
+		uint64_t period = res->cpu->period.set && res->cpu->period.value ? res->cpu->period.value : 100000;
+		uint64_t per_sec = res->cpu->quota.value < 0 ? UINT64_MAX
+							       : (uint64_t) res->cpu->quota.value * 1000000 / period;
+		r = sd.append(m, "(sv)", "CPUQuotaPerSecUSec", "t", per_sec);
+	}
+	return r;
+}
+
 static int append_properties(sd_bus_message *m, const struct systemd_unit *u, pid_t pid, const char *id,
 			     const struct oci_linux *l, const struct string_map *annotations)
 {
@@ -174,18 +205,8 @@ static int append_properties(sd_bus_message *m, const struct systemd_unit *u, pi
 	if (r >= 0)
 		r = sd.append(m, "(sv)(sv)(sv)(sv)", "MemoryAccounting", "b", 1, "TasksAccounting", "b", 1,
 			      "CPUAccounting", "b", 1, "IOAccounting", "b", 1);
-	const struct oci_resources *res = l ? l->resources : NULL;
-	/* The limits systemd knows, so a daemon-reload keeps them; berth writes every limit to the cgroup as well. */
-	if (r >= 0 && res && res->memory && res->memory->limit.set && res->memory->limit.value > 0)
-		r = sd.append(m, "(sv)", "MemoryMax", "t", (uint64_t) res->memory->limit.value);
-	if (r >= 0 && res && res->pids && res->pids->limit.set && res->pids->limit.value > 0)
-		r = sd.append(m, "(sv)", "TasksMax", "t", (uint64_t) res->pids->limit.value);
-	if (r >= 0 && res && res->cpu && res->cpu->shares.set && res->cpu->shares.value)
-		r = sd.append(m, "(sv)", "CPUWeight", "t", (uint64_t) cgroup_shares_to_weight(res->cpu->shares.value));
-	if (r >= 0 && res && res->cpu && res->cpu->quota.set && res->cpu->quota.value > 0) {
-		uint64_t period = res->cpu->period.set && res->cpu->period.value ? res->cpu->period.value : 100000;
-		r = sd.append(m, "(sv)", "CPUQuotaPerSecUSec", "t", (uint64_t) res->cpu->quota.value * 1000000 / period);
-	}
+	if (r >= 0)
+		r = append_limits(m, l ? l->resources : NULL);
 	static const char prefix[] = "org.systemd.property.";
 	for (size_t i = 0; r >= 0 && annotations && i < annotations->len; i++)
 		if (strncmp(annotations->keys[i], prefix, sizeof(prefix) - 1) == 0)
@@ -288,4 +309,28 @@ int systemd_stop_unit(const struct systemd_unit *u, berth_error **err)
 	sd.message_unref(m);
 	sd.close_unref(bus);
 	return r == -ENOENT ? 0 : r;
+}
+
+int systemd_set_limits(const struct systemd_unit *u, const struct oci_resources *res, berth_error **err)
+{
+	sd_bus *bus = NULL;
+	sd_bus_message *m = NULL;
+	int r = manager_method("SetUnitProperties", &bus, &m, err);
+	if (r < 0)
+		return r;
+	/* runtime: the change lasts as long as the transient unit, as the unit itself. */
+	r = sd.append(m, "sb", u->name, 1);
+	if (r >= 0)
+		r = sd.open_container(m, 'a', "(sv)");
+	if (r >= 0)
+		r = append_limits(m, res);
+	if (r >= 0)
+		r = sd.close_container(m);
+	r = r < 0 ? error_errno(err, -r, "--systemd-cgroup: set the limits of %s: build the request", u->name)
+		  : manager_call(bus, m, "set the limits of", u->name, err);
+	if (r == -ENOENT)
+		r = error_new(err, ENOENT, "--systemd-cgroup: set the limits of %s: no such unit", u->name);
+	sd.message_unref(m);
+	sd.close_unref(bus);
+	return r;
 }

@@ -34,3 +34,9 @@ int systemd_start_scope(const struct systemd_unit *u, pid_t pid, const char *id,
 
 /* Stop the unit (its processes are killed and its cgroup removed by systemd); gone already is fine. */
 int systemd_stop_unit(const struct systemd_unit *u, berth_error **err);
+
+/*
+ * On update: the new limits systemd knows (memory, pids, cpu weight and quota) as properties of the running
+ * unit, so that systemd, which writes a unit's limits to its cgroup again on daemon-reload, keeps them.
+ */
+int systemd_set_limits(const struct systemd_unit *u, const struct oci_resources *res, berth_error **err);

@@ -6,6 +6,7 @@
 
 #include "cgroups/freezer.h"
 #include "cgroups/resources.h"
+#include "cgroups/systemd.h"
 #include "runtime/state_store.h"
 #include "util/proc.h"
 
@@ -60,6 +61,22 @@ int container_resume(const char *root, const char *id, berth_error **err)
 	return freeze(root, id, false, err);
 }
 
+/* The systemd driver: the scope's unit learns the new limits first, or a daemon-reload would put back the old. */
+static int update_systemd_unit(const struct container *c, const char *id, const struct oci_resources *resources,
+			       berth_error **err)
+{
+	_cleanup_config_ struct oci_config *config = NULL;
+	int r = container_load_config(c, &config, err);
+	if (r < 0)
+		return r;
+	struct systemd_unit u;
+	r = systemd_unit_parse(config->linux_config ? config->linux_config->cgroups_path : NULL, id, &u, err);
+	if (r == 0)
+		r = systemd_set_limits(&u, resources, err);
+	systemd_unit_clear(&u);
+	return r;
+}
+
 int container_update(const char *root, const char *id, const struct oci_resources *resources, berth_error **err)
 {
 	struct container c;
@@ -72,6 +89,8 @@ int container_update(const char *root, const char *id, const struct oci_resource
 		r = error_new(err, EINVAL, "cannot update \"%s\": container not running", id);
 	else if (set.len == 0)
 		r = no_cgroups(id, err);
+	else if (c.state->systemd_cgroup.value && (r = update_systemd_unit(&c, id, resources, err)) < 0)
+		;
 	else
 		r = cgroup_resources_apply(&set, resources, resources->devices.len > 0, NULL, err);
 	cgroup_set_clear(&set);

@@ -75,6 +75,34 @@ def test_scope_with_limits_and_delete(bundle, root, cid):
 
 
 @needs_systemd
+def test_update_survives_a_daemon_reload(bundle, root, cid):
+    """systemd writes a unit's limits to its cgroup again on daemon-reload: an update that only wrote the cgroup
+    (kubelet resizing a pod) would be undone by the next `systemctl daemon-reload` on the node."""
+    bundle.config["linux"]["resources"] = {"memory": {"limit": 64 << 20}, "pids": {"limit": 30},
+                                           "cpu": {"shares": 512}}
+    assert create(bundle, root, cid).rc == 0
+    unit = f"berth-{cid}.scope"
+    d = f"/sys/fs/cgroup/system.slice/{unit}"
+    try:
+        r = berth("update", "--memory", str(96 << 20), "--pids-limit", "40", "--cpu-share", "1024", cid, root=root)
+        assert r.rc == 0, r
+        assert show(unit, "MemoryMax") == str(96 << 20)
+        assert show(unit, "TasksMax") == "40"
+        subprocess.run(["systemctl", "daemon-reload"], check=True)
+        assert open(f"{d}/memory.max").read().strip() == str(96 << 20)
+        assert open(f"{d}/pids.max").read().strip() == "40"
+        assert open(f"{d}/cpu.weight").read().strip() == show(unit, "CPUWeight")
+        # Unlimited (-1) is systemd's infinity.
+        assert berth("update", "--memory", "-1", cid, root=root).rc == 0
+        subprocess.run(["systemctl", "daemon-reload"], check=True)
+        assert show(unit, "MemoryMax") == "infinity"
+        assert open(f"{d}/memory.max").read().strip() == "max"
+    finally:
+        assert berth("delete", "--force", cid, root=root).rc == 0
+    assert_nothing_left(root, cid, bundle.path)
+
+
+@needs_systemd
 def test_slice_prefix_name_and_properties_from_annotations(bundle, root, cid):
     bundle.config["linux"]["cgroupsPath"] = f"machine-test.slice:ctr:{cid}"
     bundle.config["annotations"] = {"org.systemd.property.TimeoutStopUSec": "uint64 7000000",
