@@ -155,7 +155,12 @@ int criu_dump_argv(const struct criu_options *o, pid_t pid, const struct oci_con
 	}
 	if (o->page_server) {
 		const char *colon = strrchr(o->page_server, ':');
-		add(ret, "--page-server");
+		/*
+		 * Lazy: the dump is the page server, serving the pages on ADDRESS:PORT to criu's lazy-pages daemon
+		 * (runc's meaning of --page-server with --lazy-pages). Otherwise it sends them to one listening there.
+		 */
+		if (!o->lazy_pages)
+			add(ret, "--page-server");
 		add(ret, "--address");
 		add(ret, "%.*s", colon ? (int) (colon - o->page_server) : (int) strlen(o->page_server), o->page_server);
 		if (colon) {

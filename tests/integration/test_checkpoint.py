@@ -3,7 +3,9 @@
 criu 3.17 (Debian's; tests/deps.sh installs it) cannot run on this machine's 6.18 kernel (`criu check`
 fails on the vDSO); tests/vm runs these on Debian's 6.1 kernel, where it works."""
 import os
+import select
 import shutil
+import socket
 import subprocess
 import time
 
@@ -98,6 +100,63 @@ def test_leave_running_and_pre_dump(bundle, root, container, counting, tmp_path)
     assert state(root, container)["status"] == "running"
     before = count(counting)
     assert wait_for(lambda: count(counting) > before + 3)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@needs_criu
+def test_lazy_pages_restore(bundle, root, container, counting, tmp_path):
+    """runc's lazy migration: checkpoint --lazy-pages dumps all but the memory and serves the pages on
+    --page-server, saying so on --status-fd; criu's lazy-pages daemon fetches them as the container, restored
+    with --lazy-pages under a new id (the original stays, frozen, until its last page is gone), faults them in."""
+    restored = container + "-lazy"
+    images = tmp_path / "images"
+    port = free_port()
+    ready_r, ready_w = os.pipe()
+    dump = subprocess.Popen([BERTH, "--root", str(root), "checkpoint", "--lazy-pages", "--page-server",
+                             f"127.0.0.1:{port}", "--status-fd", str(ready_w), "--manage-cgroups-mode", "ignore",
+                             "--image-path", str(images), container],
+                            pass_fds=(ready_w,), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    os.close(ready_w)
+    lazy = None
+    try:
+        readable, _, _ = select.select([ready_r], [], [], 120)
+        assert readable, "criu did not say the page server was ready within 120 s"
+        assert os.read(ready_r, 1) == b"\0", (dump.communicate(timeout=30)[0],
+                                               "\n".join(l for l in (images / "dump.log").read_text().splitlines()
+                                                         if "Error" in l or "Warn" in l)[-3000:])
+        assert (images / "inventory.img").exists()
+        assert dump.poll() is None, "the dump serves the pages until the restore has them"
+        stopped_at = count(counting)
+        lazy = subprocess.Popen(["criu", "lazy-pages", "--page-server", "--address", "127.0.0.1", "--port", str(port),
+                                 "-D", str(images), "-o", "lazy-pages.log", "-v4"], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        r = berth("restore", "-d", "--lazy-pages", "--manage-cgroups-mode", "ignore", "--image-path", images,
+                  "-b", bundle.path, restored, root=root, timeout=120)
+        assert r.rc == 0, r
+        out, _ = dump.communicate(timeout=120)
+        assert dump.returncode == 0, out
+        assert lazy.wait(timeout=120) == 0, (images / "lazy-pages.log").read_text()[-3000:]
+        assert state(root, restored)["status"] == "running"
+        # The original is gone once its pages are; the restored one counts on from where it was.
+        assert berth("state", container, root=root).rc == 1
+        assert wait_for(lambda: count(counting) > stopped_at + 3, timeout=30)
+        assert "lazy" in (images / "restore.log").read_text()
+    finally:
+        os.close(ready_r)
+        for p in (dump, lazy):
+            if p and p.poll() is None:
+                p.kill()
+                p.wait()
+        berth("delete", "-f", restored, root=root)
+        berth("delete", "-f", container, root=root)
+    assert_nothing_left(root, restored)
+    assert_nothing_left(root, container)
 
 
 @needs_criu
