@@ -37,8 +37,17 @@ CNI_BIN = "/usr/lib/cni"
 REGISTRY = "127.0.0.1:5000"
 SANDBOX_IMAGE = "registry.k8s.io/pause:3.10"
 BUSYBOX = "registry.k8s.io/e2e-test-images/busybox:1.29-2"
-# Pods get their cgroups under this parent (cgroupfs): unique per run, removed at the end.
-CGROUP_PARENT = "/berth-cri-" + uuid.uuid4().hex[:8]
+# cgroupfs here; the systemd VM (systemd as PID 1) runs the scenarios again with BERTH_CRI_CGROUP_DRIVER=systemd.
+SYSTEMD = os.environ.get("BERTH_CRI_CGROUP_DRIVER", "cgroupfs") == "systemd"
+# Pods get their cgroups under this parent, unique per run and removed at the end: a directory for cgroupfs, a
+# slice for systemd (a dash nests a slice in the one before it: berthcriX-POD.slice is in berthcriX.slice).
+CGROUP_PARENT = ("berthcri" if SYSTEMD else "/berth-cri-") + uuid.uuid4().hex[:8]
+
+
+def pod_cgroup_parent(pod):
+    """The cgroup_parent kubelet would give the pod POD (a name without dashes) under this run's parent."""
+    # kubelet's systemd driver names the slice by its full path, /a.slice/a-b.slice (containerd takes the last part).
+    return f"/{CGROUP_PARENT}.slice/{CGROUP_PARENT}-{pod}.slice" if SYSTEMD else f"{CGROUP_PARENT}/{pod}"
 HANDLERS = {"berth": BERTH, "runc": RUNC}
 
 PASSWD = (b"root:x:0:0:root:/root:/bin/sh\nwww-data:x:33:33:www-data:/var/www:/bin/sh\n"
@@ -80,14 +89,15 @@ def built_static(source, dest):
         return f.read()
 
 
-def images(work):
-    """(repository:tag, layout dir, tag) for every image critest and the scenarios pull, as the registry serves
-    them: the names critest hardcodes (registry.k8s.io, gcr.io, k8s.gcr.io), without the host."""
+def images(work, only=None):
+    """(repository:tag, layout dir) for every image critest and the scenarios pull (those named in ONLY, when
+    given), as the registry serves them: the names critest hardcodes (registry.k8s.io, gcr.io, k8s.gcr.io),
+    without the host."""
     # What Debian's busybox-static lacks and critest runs (pgrep, ipcs), in shell over /proc.
     base_files = {"etc/passwd": PASSWD, "etc/group": GROUP, "var/run/.keep": b"",
                   "usr/bin/pgrep": (PGREP, 0o755), "usr/bin/ipcs": (IPCS, 0o755)}
     pause = built_static("pause.c", os.path.join(work, "pause"))
-    nnp = built_static("nonewprivs.c", os.path.join(work, "nonewprivs"))
+    nnp = built_static("nonewprivs.c", os.path.join(work, "nonewprivs")) if only is None else b""
 
     def web(port, entrypoint):
         return ({"Entrypoint": entrypoint, "Cmd": None, "ExposedPorts": {f"{port}/tcp": {}}},
@@ -111,13 +121,20 @@ def images(work):
     }
     for n in ("latest", "tag", "1", "2", "3", "tags"):
         specs["test-" + n] = ({}, dict(base_files, **{f"test-image-{n}": b""}), True)
+    wanted = [(repo, name) for repo, name in image_names() if only is None or repo in only]
     layouts = {}
-    for name, (config, files, with_busybox) in specs.items():
+    for name in sorted({name for _, name in wanted}):
+        config, files, with_busybox = specs[name]
         layouts[name] = os.path.join(work, "layouts", name)
         oci_image.layout(layouts[name], config=config, files=files, with_busybox=with_busybox, hardlinks=True)
+    return [(repo, layouts[name]) for repo, name in wanted]
+
+
+def image_names():
+    """(repository:tag, image) as critest and the scenarios name them."""
     cri = "k8s-staging-cri-tools/"
     e2e = "e2e-test-images/"
-    return [(repo, layouts[name]) for repo, name in [
+    return [
         ("pause:3.10", "pause"), ("pause:3.9", "pause-3.9"),
         (e2e + "busybox:1.29-2", "busybox"), (e2e + "nginx:1.14-2", "nginx"), (e2e + "httpd:2.4.39-4", "httpd"),
         (e2e + "nonewprivs:1.3", "nonewprivs"), (cri + "hostnet-nginx-amd64:latest", "hostnet-nginx"),
@@ -130,7 +147,7 @@ def images(work):
         (cri + "test-image-2:latest", "test-2"), (cri + "test-image-3:latest", "test-3"),
         (cri + "test-image-tags:1", "test-tags"), (cri + "test-image-tags:2", "test-tags"),
         (cri + "test-image-tags:3", "test-tags"),
-    ]]
+    ]
 
 
 def containerd_config(base, systemd=False):
@@ -308,7 +325,9 @@ def node():
                               capture_output=True).returncode == 0:
                 break
             time.sleep(0.1)
-        for repo, layout in images(os.path.join(base, "work")):
+        # The systemd VM runs only the scenarios (critest runs on the host): their two images, not critest's 21.
+        only = {SANDBOX_IMAGE.split("/", 1)[1], BUSYBOX.split("/", 1)[1]} if SYSTEMD else None
+        for repo, layout in images(os.path.join(base, "work"), only):
             tag = repo.rsplit(":", 1)[1]
             subprocess.run(n.inside(["skopeo", "--insecure-policy", "copy", "-q", "--dest-tls-verify=false",
                                      f"oci:{layout}:latest", f"docker://{REGISTRY}/{repo}"]),
@@ -325,7 +344,7 @@ def node():
             json.dump(CNI_CONFIG, f)
         open(os.path.join(base, "crictl.yaml"), "w").close()
         with open(os.path.join(base, "config.toml"), "w") as f:
-            f.write(containerd_config(base))
+            f.write(containerd_config(base, systemd=SYSTEMD))
         n.start()
         yield n
     finally:
@@ -340,7 +359,10 @@ def node():
         subprocess.run(["pkill", "-KILL", "-f", f"containerd-shim-runc-v2 .*-address {base}/containerd.sock"],
                        check=False)
         unmount_under(base)
-        remove_cgroups(CGROUP_PARENT)
+        if SYSTEMD:
+            subprocess.run(["systemctl", "stop", CGROUP_PARENT + ".slice"], check=False, capture_output=True)
+        else:
+            remove_cgroups(CGROUP_PARENT)
         subprocess.run(["ip", "netns", "delete", netns], check=False)
         shutil.rmtree(base, ignore_errors=True)
 

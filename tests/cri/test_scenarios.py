@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import BUSYBOX, CGROUP_PARENT, CRICTL
+from conftest import BUSYBOX, CGROUP_PARENT, CRICTL, SYSTEMD, pod_cgroup_parent
 
 HANDLER = "berth"
 
@@ -19,7 +19,7 @@ class Pod:
     def __init__(self, node, name, tmp, security=None, linux=None):
         self.node, self.name, self.tmp = node, name, tmp
         config = {"metadata": {"name": name, "namespace": "berth-cri", "uid": name, "attempt": 0},
-                  "log_directory": str(tmp / "logs"), "linux": dict({"cgroup_parent": f"{CGROUP_PARENT}/{name}",
+                  "log_directory": str(tmp / "logs"), "linux": dict({"cgroup_parent": pod_cgroup_parent(name),
                                                                     "security_context": security or {}}, **(linux or {}))}
         (tmp / "logs").mkdir(exist_ok=True)
         self.config = tmp / f"{name}-pod.json"
@@ -239,3 +239,33 @@ def test_a_pod_removed_while_its_containers_run(node, pods, name):
     left = [os.path.join(d, n) for d, dirs, _ in os.walk(os.path.join(node.base, "berth-root"))
             for n in dirs if n in cs or n == pod.id]
     assert not left, left
+
+
+def show(unit, prop):
+    return subprocess.run(["systemctl", "show", "-p", prop, "--value", unit], capture_output=True,
+                          text=True).stdout.strip()
+
+
+@pytest.mark.skipif(not SYSTEMD, reason="this node's cgroup driver is cgroupfs: systemd is not PID 1 on this host "
+                    "(tests/run.sh runs this file again in the systemd VM with BERTH_CRI_CGROUP_DRIVER=systemd)")
+def test_the_systemd_cgroup_driver(node, pods, name):
+    """SystemdCgroup = true: each container is a systemd scope in its pod's slice, systemd knows its limits, an
+    UpdateContainerResources reaches the unit (a daemon-reload keeps it), and the scope goes with the container."""
+    pod = pods(name)
+    c = pod.container("c", ["sleep", "1000"], resources={"memory_limit_in_bytes": 64 << 20, "cpu_shares": 512})
+    pid = node.json("inspect", c)["info"]["pid"]
+    unit = f"cri-containerd-{c}.scope"
+    with open(f"/proc/{pid}/cgroup") as f:
+        cgroup = next(line.strip().split(":", 2)[2] for line in f if line.startswith("0::"))
+    assert cgroup == f"/{CGROUP_PARENT}.slice/{CGROUP_PARENT}-{name}.slice/{unit}", cgroup
+    assert show(unit, "ActiveState") == "active" and show(unit, "Delegate") == "yes"
+    assert show(unit, "MemoryMax") == str(64 << 20)
+    r = node.crictl("update", "--memory", str(96 << 20), c)
+    assert r.returncode == 0, r.stderr
+    subprocess.run(["systemctl", "daemon-reload"], check=True)
+    assert show(unit, "MemoryMax") == str(96 << 20)
+    assert pod.out(c, "cat /sys/fs/cgroup/memory.max").strip() == str(96 << 20)
+    assert node.crictl("stop", "-t", "1", c, timeout=60).returncode == 0
+    assert node.crictl("rm", c, timeout=60).returncode == 0
+    assert show(unit, "ActiveState") in ("inactive", ""), show(unit, "ActiveState")
+    assert not os.path.exists(f"/sys/fs/cgroup{cgroup}")

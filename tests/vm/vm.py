@@ -35,7 +35,9 @@ BOOT_MODULES = ["drivers/virtio/virtio_ring", "drivers/virtio/virtio", "drivers/
                 "net/unix/unix_diag", "net/ipv4/inet_diag", "net/ipv4/tcp_diag", "net/ipv4/udp_diag",
                 "net/netlink/netlink_diag", "net/packet/af_packet_diag",
                 # netDevices tests make veth pairs; busybox modprobe has no alias for "rtnl-link-veth"
-                "drivers/net/veth"]
+                "drivers/net/veth",
+                # tests/cri's pods are on a CNI bridge
+                "net/llc/llc", "net/802/stp", "net/bridge/bridge"]
 EXTRA_MODULES = ["drivers/block/null_blk/null_blk", "drivers/net/dummy"]
 
 INIT = r"""#!/busybox sh
