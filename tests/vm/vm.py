@@ -37,7 +37,10 @@ BOOT_MODULES = ["drivers/virtio/virtio_ring", "drivers/virtio/virtio", "drivers/
                 # netDevices tests make veth pairs; busybox modprobe has no alias for "rtnl-link-veth"
                 "drivers/net/veth",
                 # tests/cri's pods are on a CNI bridge
-                "net/llc/llc", "net/802/stp", "net/bridge/bridge"]
+                "net/llc/llc", "net/802/stp", "net/bridge/bridge",
+                # test_rdma.py's soft-RoCE device
+                "crypto/crc32_generic", "net/ipv4/udp_tunnel", "net/ipv6/ip6_udp_tunnel",
+                "drivers/infiniband/core/ib_core", "drivers/infiniband/core/ib_uverbs", "drivers/infiniband/sw/rxe/rdma_rxe"]
 EXTRA_MODULES = ["drivers/block/null_blk/null_blk", "drivers/net/dummy"]
 
 INIT = r"""#!/busybox sh
