@@ -41,7 +41,7 @@ BOOT_MODULES = ["drivers/virtio/virtio_ring", "drivers/virtio/virtio", "drivers/
                 # test_rdma.py's soft-RoCE device
                 "crypto/crc32_generic", "net/ipv4/udp_tunnel", "net/ipv6/ip6_udp_tunnel",
                 "drivers/infiniband/core/ib_core", "drivers/infiniband/core/ib_uverbs", "drivers/infiniband/sw/rxe/rdma_rxe"]
-EXTRA_MODULES = ["drivers/block/null_blk/null_blk", "drivers/net/dummy"]
+EXTRA_MODULES = ["drivers/block/null_blk/null_blk", "drivers/net/dummy", "block/bfq", "fs/configfs/configfs"]
 
 INIT = r"""#!/busybox sh
 # The command itself (also what the systemd service runs): its output and status go to /ctl.
