@@ -136,6 +136,9 @@ def test_lazy_pages_restore(bundle, root, container, counting, tmp_path):
         lazy = subprocess.Popen(["criu", "lazy-pages", "--page-server", "--address", "127.0.0.1", "--port", str(port),
                                  "-D", str(images), "-o", "lazy-pages.log", "-v4"], stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # The restore connects to the daemon's socket in the work (here the images) directory: it must be there.
+        assert wait_for(lambda: (images / "lazy-pages.socket").exists() or lazy.poll() is not None, timeout=60)
+        assert lazy.poll() is None, (images / "lazy-pages.log").read_text()[-3000:]
         r = berth("restore", "-d", "--lazy-pages", "--manage-cgroups-mode", "ignore", "--image-path", images,
                   "-b", bundle.path, restored, root=root, timeout=120)
         assert r.rc == 0, r
