@@ -89,10 +89,11 @@ int container_update(const char *root, const char *id, const struct oci_resource
 		r = error_new(err, EINVAL, "cannot update \"%s\": container not running", id);
 	else if (set.len == 0)
 		r = no_cgroups(id, err);
-	else if (c.state->systemd_cgroup.value && (r = update_systemd_unit(&c, id, resources, err)) < 0)
-		;
-	else
-		r = cgroup_resources_apply(&set, resources, resources->devices.len > 0, NULL, err);
+	else {
+		r = c.state->systemd_cgroup.value ? update_systemd_unit(&c, id, resources, err) : 0;
+		if (r == 0)
+			r = cgroup_resources_apply(&set, resources, resources->devices.len > 0, NULL, err);
+	}
 	cgroup_set_clear(&set);
 	container_close(&c);
 	return r;

@@ -48,6 +48,8 @@ def pod_cgroup_parent(pod):
     """The cgroup_parent kubelet would give the pod POD (a name without dashes) under this run's parent."""
     # kubelet's systemd driver names the slice by its full path, /a.slice/a-b.slice (containerd takes the last part).
     return f"/{CGROUP_PARENT}.slice/{CGROUP_PARENT}-{pod}.slice" if SYSTEMD else f"{CGROUP_PARENT}/{pod}"
+
+
 HANDLERS = {"berth": BERTH, "runc": RUNC}
 
 PASSWD = (b"root:x:0:0:root:/root:/bin/sh\nwww-data:x:33:33:www-data:/var/www:/bin/sh\n"

@@ -128,8 +128,7 @@ def test_lazy_pages_restore(bundle, root, container, counting, tmp_path):
         readable, _, _ = select.select([ready_r], [], [], 120)
         assert readable, "criu did not say the page server was ready within 120 s"
         assert os.read(ready_r, 1) == b"\0", (dump.communicate(timeout=30)[0],
-                                               "\n".join(l for l in (images / "dump.log").read_text().splitlines()
-                                                         if "Error" in l or "Warn" in l)[-3000:])
+                                               (images / "dump.log").read_text()[-3000:])
         assert (images / "inventory.img").exists()
         assert dump.poll() is None, "the dump serves the pages until the restore has them"
         stopped_at = count(counting)
