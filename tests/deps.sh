@@ -5,7 +5,7 @@ packages="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
   libseccomp-dev libcap-dev libyajl-dev libmnl-dev libcriterion-dev libsystemd-dev
   python3 python3-pytest python3-jsonschema busybox-static runc jq git iproute2 util-linux uidmap passwd strace procps containerd
   podman conmon catatonit netavark aardvark-dns criu skopeo containernetworking-plugins iptables scdoc debhelper dpkg-dev fakeroot bash-completion qemu-system-x86
-  ibverbs-utils ibverbs-providers"
+  ibverbs-utils ibverbs-providers nftables"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
