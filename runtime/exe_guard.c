@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -50,12 +51,40 @@ static int sealed_copy(int fd, const char *name)
 		if (n <= 0)
 			return n < 0 ? -errno : -EIO;
 	}
-	if (fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_EXEC) < 0 &&
-	    (errno != EINVAL || fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0))
-		return -errno;
-	if (fcntl(memfd, F_ADD_SEALS, F_SEAL_SEAL) < 0)
-		return -errno;
+	int r = exe_guard_seal(memfd);
+	if (r < 0)
+		return r;
 	return TAKE_FD(memfd);
+}
+
+/* F_SEAL_WRITE, with F_SEAL_EXEC where the kernel has it (6.3). */
+static int add_write_seals(int memfd)
+{
+	if (fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_EXEC) == 0)
+		return 0;
+	if (errno == EINVAL && fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) == 0)
+		return 0;
+	return -errno;
+}
+
+int exe_guard_seal(int memfd)
+{
+	/*
+	 * The kernel refuses F_SEAL_WRITE (EBUSY) while a page of the file has a
+	 * reference besides the page cache's, and waits only ~150 ms for it to go.
+	 * Such a reference is transient here (nothing maps the copy): under memory
+	 * pressure, reclaim or compaction may hold one a while. A loaded CI machine
+	 * saw it once. So wait longer, a bounded time, and never settle for a
+	 * weaker seal.
+	 */
+	int r = add_write_seals(memfd);
+	for (int tries = 0; r == -EBUSY && tries < 20; tries++) {
+		nanosleep(&(struct timespec){ .tv_nsec = 50 * 1000 * 1000 }, NULL);
+		r = add_write_seals(memfd);
+	}
+	if (r < 0)
+		return r;
+	return fcntl(memfd, F_ADD_SEALS, F_SEAL_SEAL) < 0 ? -errno : 0;
 }
 
 int exe_guard_protect(char *const *argv, berth_error **err)

@@ -13,6 +13,14 @@
 bool exe_guard_file_is_protected(int fd);
 
 /*
+ * Seal a memfd against every write, resize and further seal: F_SEAL_WRITE
+ * (never F_SEAL_FUTURE_WRITE), waiting a bounded time (about 4 s) for
+ * transient references to its pages. 0, or a negative errno (EBUSY if a
+ * reference outlasts the wait).
+ */
+int exe_guard_seal(int memfd);
+
+/*
  * Before berth makes any process a container can see (the init, an exec'd
  * child): if the running binary is not protected, copy it into a sealed memfd
  * and execute that with the same argv and environment. Decided from the
