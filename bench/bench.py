@@ -75,7 +75,7 @@ def containers_seccomp():
             "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"], "syscalls": rules}
 
 
-def make_bundle(top, args, seccomp=None):
+def make_bundle(top, runc, args, seccomp=None):
     bundle = os.path.join(top, "bundle-" + args[0].strip("/").replace("/", "_") + ("-seccomp" if seccomp else ""))
     rootfs = os.path.join(bundle, "rootfs")
     for d in ("bin", "proc", "dev", "sys", "tmp"):
@@ -84,7 +84,7 @@ def make_bundle(top, args, seccomp=None):
     for applet in ("true", "sleep", "sh"):
         os.symlink("busybox", os.path.join(rootfs, "bin", applet))
     # runc's default spec: 5 namespaces, read-only root, no seccomp.
-    must(["runc", "spec", "--bundle", bundle])
+    must([runc, "spec", "--bundle", bundle])
     with open(os.path.join(bundle, "config.json")) as f:
         config = json.load(f)
     config["process"]["terminal"] = False
@@ -371,12 +371,12 @@ def inner(args):
     berth_writable = Runtime("berth", writable, [], os.path.join(run_dir, "root-berth-rw"))
     try:
         rts = [Runtime("berth", args.berth, [], os.path.join(run_dir, "root-berth")),
-               Runtime("runc", shutil.which("runc"), [], os.path.join(run_dir, "root-runc"))]
+               Runtime("runc", args.runc, [], os.path.join(run_dir, "root-runc"))]
         if shutil.which("crun"):
             rts.append(Runtime("crun", shutil.which("crun"), ["--cgroup-manager=disabled"],
                                os.path.join(run_dir, "root-crun")))
-        true_bundle = make_bundle(top, ["/bin/true"])
-        sleep_bundle = make_bundle(top, ["/bin/sleep", "1000"])
+        true_bundle = make_bundle(top, args.runc, ["/bin/true"])
+        sleep_bundle = make_bundle(top, args.runc, ["/bin/sleep", "1000"])
         res = Results([rt.name for rt in rts])
         # The cost of spawning a process from this script, for scale.
         for _ in range(args.rounds):
@@ -385,7 +385,7 @@ def inner(args):
         print(f"bench: {args.rounds} rounds, runtimes: {', '.join(rt.name for rt in rts)}", file=sys.stderr)
         bench_lifecycle(rts, res, true_bundle, args.rounds, run_dir, berth_writable)
         if os.path.exists("/usr/share/containers/seccomp.json"):
-            bench_seccomp(rts, res, make_bundle(top, ["/bin/true"], containers_seccomp()), args.rounds)
+            bench_seccomp(rts, res, make_bundle(top, args.runc, ["/bin/true"], containers_seccomp()), args.rounds)
         bench_exec_state(rts, res, sleep_bundle, args.rounds)
         bench_list(rts, res, sleep_bundle, max(5, args.rounds // 2), args.list_count)
         bench_rss(rts, res, true_bundle, max(5, args.rounds // 2), build_peak(top))
@@ -401,7 +401,8 @@ def inner(args):
         print(f"\nberth binary: {size / 1024:.0f} KiB stripped, {len(libs)} shared libraries ({', '.join(libs)})")
         for rt in rts[1:]:
             s, l = binary_facts(rt.binary)
-            print(f"{rt.name} binary: {s / 1024:.0f} KiB stripped, {len(l)} shared libraries")
+            version = subprocess.run([rt.binary, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+            print(f"{rt.name} binary: {s / 1024:.0f} KiB stripped, {len(l)} shared libraries ({version}, {rt.binary})")
         print(f"(harness floor: spawning /bin/true from the script takes "
               f"{res.median('spawn /bin/true (harness floor)', 'berth') * 1000:.2f} ms; {time.time() - t0:.0f} s in all)")
     finally:
@@ -418,12 +419,17 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--berth", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build-release",
                                                     "berth"))
+    ap.add_argument("--runc", default=shutil.which("runc"),
+                    help="the runc to compare with (bench/run.sh passes runc 1.5 from tests/gotools.sh)")
     ap.add_argument("--rounds", type=int, default=30)
     ap.add_argument("--list-count", type=int, default=100)
     ap.add_argument("--throughput-seconds", type=float, default=5)
     ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     args.berth = os.path.abspath(args.berth)
+    if not args.runc:
+        sys.exit("bench: no runc to compare with (--runc)")
+    args.runc = os.path.abspath(args.runc)
     if args.inner:
         inner(args)
         return

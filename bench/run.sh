@@ -1,6 +1,6 @@
 #!/bin/sh
-# The benchmark: installs runc, crun, strace and busybox-static, builds an optimised berth in
-# build-release/, and compares berth with runc and crun (bench/bench.py; --help for options).
+# The benchmark: installs crun, strace and busybox-static, builds runc 1.5 (tests/gotools.sh) and an
+# optimised berth in build-release/, and compares berth with runc and crun (bench/bench.py; --help for options).
 set -eu
 cd "$(dirname "$0")/.."
 sh tests/deps.sh
@@ -9,4 +9,6 @@ for p in crun strace binutils; do
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p"
 done
 sh tests/build.sh build-release -Dbuildtype=release -Db_ndebug=true
-exec /usr/bin/python3 bench/bench.py --berth build-release/berth "$@"
+# runc 1.5, the reference runtime (Debian's is 1.1), from its Go module.
+sh tests/gotools.sh
+exec /usr/bin/python3 bench/bench.py --berth build-release/berth --runc "$(ls -d build/gotools/runc-v*/runc | tail -1)" "$@"
