@@ -87,6 +87,7 @@ def make_bundle(top, runc, args, seccomp=None):
     must([runc, "spec", "--bundle", bundle])
     with open(os.path.join(bundle, "config.json")) as f:
         config = json.load(f)
+    config["ociVersion"] = "1.0.2"  # runc 1.5 writes 1.3.0, which Debian's crun 1.8.1 refuses ("unknown version")
     config["process"]["terminal"] = False
     config["process"]["args"] = args
     config["root"] = {"path": rootfs, "readonly": True}
