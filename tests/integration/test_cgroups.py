@@ -1,4 +1,4 @@
-"""The container is placed in its cgroups: every v1 hierarchy and cgroup2 here, and on a cgroup v2-only layout."""
+"""The container is placed in its cgroups: every v1 hierarchy and cgroup2 here, and on v2-only and v1-only layouts."""
 import json
 import os
 import shutil
@@ -103,6 +103,61 @@ def test_placement_on_a_cgroup_v2_only_layout(bundle, root, container):
             assert parts[2] == ours[parts[1]], f"v1 {parts[1]} must stay the caller's"
     assert lines[-1] == "0"
     assert_nothing_left(root, container)
+
+
+V1_ONLY = r"""
+set -e
+umount -l /sys/fs/cgroup/unified
+[ ! -e /sys/fs/cgroup/unified/cgroup.procs ]
+b() { "$BERTH" --root "$ROOT" "$@"; }
+b run -d -b "$BUNDLE" "$CID"
+pid=$(b state "$CID" | sed 's/.*"pid":\([0-9]*\).*/\1/')
+cat /proc/$pid/cgroup
+d() { echo "/sys/fs/cgroup/$1$(grep ":$1:" /proc/$pid/cgroup | cut -d: -f3)"; }
+echo "memory $(cat $(d memory)/memory.limit_in_bytes) pids $(cat $(d pids)/pids.max)"
+b pause "$CID"; echo "paused $(cat $(d freezer)/freezer.state)"
+b resume "$CID"; echo "resumed $(cat $(d freezer)/freezer.state)"
+b update --memory 100663296 "$CID"; echo "updated $(cat $(d memory)/memory.limit_in_bytes)"
+echo "exec $(b exec "$CID" sh -c 'echo $((6 * 7))')"
+b delete -f "$CID"
+b run --keep -b "$BUNDLE_OOM" "$CID"o || true
+b state "$CID"o | grep -o '"oomKilled":true'
+b delete "$CID"o 2>&1 | grep -o "OOM killer killed"
+"""
+
+
+@pytest.mark.skipif(not shutil.which("unshare") or V2 or not os.path.ismount("/sys/fs/cgroup/unified"),
+                    reason="needs unshare(1) and a hybrid host (its cgroup2 hidden gives a v1-only view; on a v2-only "
+                           "host every controller is bound to cgroup2 and none can be mounted as v1)")
+def test_a_cgroup_v1_only_layout(bundle, root, container, tmp_path):
+    """berth sees only v1 hierarchies (cgroup2 hidden in a private mount namespace), as on a legacy host: placement,
+    limits, freezer, update, exec, the OOM verdict and removal all go through v1 alone."""
+    oom = tmp_path / "oom"
+    oom.mkdir()
+    bundle.config["linux"]["resources"] = {"memory": {"limit": 64 << 20}, "pids": {"limit": 40}}
+    bundle.args("sleep", "30").write()
+    config = json.loads(json.dumps(bundle.config))
+    config["linux"]["resources"]["memory"] = {"limit": 16 << 20, "swap": 16 << 20}
+    config["process"]["args"] = ["sh", "-c", "x=$(head -c 64000000 /dev/zero | tr '\\0' a); echo ${#x}"]
+    (oom / "config.json").write_text(json.dumps(config))
+    env = dict(os.environ, BERTH=BERTH, ROOT=str(root), BUNDLE=str(bundle.path), BUNDLE_OOM=str(oom), CID=container)
+    r = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", V1_ONLY], env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r
+    lines = r.stdout.splitlines()
+    ours = own_cgroups()
+    placed = {line.split(":")[1]: line.split(":", 2)[2] for line in lines if line.count(":") >= 2 and line[0].isdigit()}
+    assert placed[""] == ours[""], "cgroup2 is not mounted here: berth must leave the caller's cgroup2 place alone"
+    for controllers, path in placed.items():
+        if controllers:
+            assert path == os.path.join(ours[controllers], "berth-" + container), controllers
+    assert f"memory {64 << 20} pids 40" in lines, r.stdout
+    assert "paused FROZEN" in lines and "resumed THAWED" in lines, r.stdout
+    assert f"updated {96 << 20}" in lines, r.stdout
+    assert "exec 42" in lines, r.stdout
+    assert lines[-2:] == ['"oomKilled":true', "OOM killer killed"], r.stdout
+    assert_nothing_left(root, container)
+    assert_nothing_left(root, container + "o")
 
 
 def a_whole_disk():
