@@ -11,6 +11,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 BERTH = os.environ.get("BERTH") or os.path.join(os.path.dirname(__file__), "..", "..", "build", "berth")
 GOLDEN = os.path.join(os.path.dirname(__file__), "golden")
+# A process that grows to ~64 MB: under a smaller memory limit the kernel OOM-kills it.
+MEMORY_HOG = ("sh", "-c", "x=$(head -c 64000000 /dev/zero | tr '\\0' a); echo ${#x}")
 
 
 class Result:

@@ -8,7 +8,7 @@ import pytest
 
 import cgroupfs
 from cgroupfs import V2
-from conftest import BERTH, assert_nothing_left, berth, cgroup_dirs_named, state
+from conftest import BERTH, MEMORY_HOG, assert_nothing_left, berth, cgroup_dirs_named, state
 
 
 def own_cgroups():
@@ -138,7 +138,7 @@ def test_a_cgroup_v1_only_layout(bundle, root, container, tmp_path):
     bundle.args("sleep", "30").write()
     config = json.loads(json.dumps(bundle.config))
     config["linux"]["resources"]["memory"] = {"limit": 16 << 20, "swap": 16 << 20}
-    config["process"]["args"] = ["sh", "-c", "x=$(head -c 64000000 /dev/zero | tr '\\0' a); echo ${#x}"]
+    config["process"]["args"] = list(MEMORY_HOG)
     (oom / "config.json").write_text(json.dumps(config))
     env = dict(os.environ, BERTH=BERTH, ROOT=str(root), BUNDLE=str(bundle.path), BUNDLE_OOM=str(oom), CID=container)
     r = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", V1_ONLY], env=env,

@@ -9,7 +9,6 @@ hierarchy in the host's kernel: it is skipped here and runs in the VM.
 The container shares a network namespace the test makes (`unshare --net`), where an nft `meta cgroup`
 rule counts the packets of the container's TCP connects to 127.0.0.1. Nothing leaves the namespace.
 """
-import json
 import os
 import shutil
 import subprocess
@@ -66,22 +65,16 @@ counts plain-run
 """
 
 
-def write(bundle, path, class_id):
-    """The bundle, in the test's network namespace, connecting to 127.0.0.1:9 (nothing listens: refused)."""
-    bundle.config["linux"]["namespaces"] = [n for n in bundle.config["linux"]["namespaces"] if n["type"] != "network"]
-    if class_id is not None:
-        bundle.config["linux"].setdefault("resources", {})["network"] = {"classID": class_id}
-    bundle.args("sh", "-c", "for i in 1 2 3; do nc 127.0.0.1 9 </dev/null 2>/dev/null; done; echo connected")
-    with open(path / "config.json", "w") as f:
-        json.dump(bundle.config, f)
-
-
 def test_sockets_carry_the_class_id(bundle, root, cid, tmp_path):
     assert shutil.which("nft"), "nft (nftables) is missing: tests/deps.sh installs it"
+    # In the test's network namespace, connecting to 127.0.0.1:9 (nothing listens: refused).
+    bundle.config["linux"]["namespaces"] = [n for n in bundle.config["linux"]["namespaces"] if n["type"] != "network"]
+    bundle.args("sh", "-c", "for i in 1 2 3; do nc 127.0.0.1 9 </dev/null 2>/dev/null; done; echo connected").write()
     plain = tmp_path / "plain"
     plain.mkdir()
-    write(bundle, plain, None)
-    write(bundle, bundle.path, CLASS_ID)
+    shutil.copy(bundle.path / "config.json", plain / "config.json")
+    bundle.config["linux"].setdefault("resources", {})["network"] = {"classID": CLASS_ID}
+    bundle.write()
     rules = tmp_path / "counters.nft"
     rules.write_text(COUNTERS)
     env = {"BERTH": BERTH, "ROOT": str(root), "BUNDLE": str(bundle.path), "BUNDLE_PLAIN": str(plain), "CID": cid,

@@ -8,7 +8,7 @@ import pytest
 
 import cgroupfs
 from cgroupfs import V2
-from conftest import BERTH, berth, state, wait_for
+from conftest import BERTH, MEMORY_HOG, berth, state, wait_for
 
 
 @pytest.fixture
@@ -102,8 +102,7 @@ def test_events_stream_reports_stats_and_oom(bundle, root, container):
         first = json.loads(events.stdout.readline())
         assert first["type"] == "stats"
         # A process that outgrows the limit: the kernel OOM-kills it.
-        berth("exec", container, "sh", "-c", "x=$(head -c 64000000 /dev/zero | tr '\\0' a); echo ${#x}", root=root,
-              timeout=60)
+        berth("exec", container, *MEMORY_HOG, root=root, timeout=60)
         deadline = time.monotonic() + 20
         seen = []
         while time.monotonic() < deadline:
@@ -203,7 +202,7 @@ def run(bundle, root, cid, *argv):
 
 def test_oom_verdict_is_recorded_and_reported(bundle, root, container):
     bundle.config["linux"]["resources"]["memory"] = {"limit": 16 << 20, "swap": 16 << 20}
-    bundle.args("sh", "-c", "x=$(head -c 64000000 /dev/zero | tr '\\0' a); echo ${#x}").write()
+    bundle.args(*MEMORY_HOG).write()
     r = berth("run", "--keep", "-b", bundle.path, container, root=root, timeout=60)
     assert r.rc != 0
     s = state(root, container)
